@@ -1,0 +1,229 @@
+//! The demo app: every feature of the API on one page, on http://127.0.0.1:8000.
+//!
+//! ```text
+//! cargo run --example hello
+//! curl localhost:8000/hello
+//! curl -X POST localhost:8000/echo -d '{"a": 1}'
+//! curl -X POST localhost:8000/shutdown      # graceful stop
+//! ```
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use httpserver::{
+    abort, collect_routes, delete, get, patch, post, put, route, App, Form, Html, HttpError,
+    IntoResponse, Json, Query, Redirect, Request, Response, State, StatusCode,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// Shared state: a visit counter every handler can reach.
+#[derive(Default)]
+struct Stats {
+    visits: AtomicU64,
+}
+
+#[get("/")]
+async fn index(stats: State<Stats>) -> Html<String> {
+    let visits = stats.visits.fetch_add(1, Ordering::Relaxed) + 1;
+    Html(format!(
+        r#"<!doctype html><meta charset="utf-8"><title>httpserver demo</title>
+<h1>httpserver demo</h1><p>Visits: {visits}</p>
+<h2>Routes and parameters</h2><ul>
+<li><a href="/hello">/hello</a>: JSON</li>
+<li><a href="/users/42">/users/42</a>: <code>&lt;int:id&gt;</code> (try /users/abc: 404)</li>
+<li><a href="/price/9.99">/price/9.99</a>: <code>&lt;float:price&gt;</code></li>
+<li><a href="/greet/Ann">/greet/Ann</a>: <code>&lt;name&gt;</code></li>
+<li><a href="/files/docs/readme.txt">/files/docs/readme.txt</a>: <code>&lt;path:filepath&gt;</code></li>
+<li><a href="/items">/items</a>: GET and POST on one handler</li>
+<li><a href="/search?q=rust&amp;page=2">/search?q=rust&amp;page=2</a>: query and headers</li>
+<li><a href="/typed-search?q=rust">/typed-search?q=rust</a>: <code>Query&lt;T&gt;</code></li>
+<li><a href="/sync">/sync</a>: a plain fn on the blocking pool</li>
+<li><a href="/docs">/docs</a>: 308 to /docs/</li>
+</ul>
+<h2>Return values</h2><ul>
+<li><a href="/coerce/text">text</a>, <a href="/coerce/string">String</a>, <a href="/coerce/html">Html</a>,
+<a href="/coerce/bytes">bytes</a>, <a href="/coerce/json">Json</a>, <a href="/coerce/created">(body, 201)</a>,
+<a href="/coerce/headers">(body, status, headers)</a>, <a href="/coerce/empty">()</a>,
+<a href="/coerce/option/1">Some</a>, <a href="/coerce/option/0">None</a>,
+<a href="/coerce/redirect">Redirect</a>, <a href="/coerce/response">Response</a></li>
+<li>Errors: <a href="/fail/http">HttpError</a>, <a href="/fail/abort">abort(403)</a>,
+<a href="/fail/parse">a ParseIntError (500)</a>, <a href="/fail/panic">a panic (500, server goes on)</a></li>
+</ul>
+<h2>Forms</h2>
+<form method="post" action="/login"><input name="user" value="ann"><button>POST /login</button></form>
+<form method="post" action="/shutdown"><button>Shut the server down gracefully</button></form>
+"#
+    ))
+}
+
+#[get("/hello")]
+async fn hello(_req: Request) -> Value {
+    json!({"message": "Hello, World!"})
+}
+
+#[post("/echo")]
+async fn echo(req: Request) -> Result<Json<Value>, HttpError> {
+    Ok(Json(req.json()?)) // invalid JSON -> 400
+}
+
+#[get("/users/<int:id>")]
+async fn get_user(id: i64) -> Value {
+    json!({"user_id": id})
+}
+
+#[put("/users/<int:id>")]
+async fn update_user(id: u32, Json(changes): Json<Value>) -> Value {
+    json!({"updated": id, "changes": changes})
+}
+
+#[delete("/users/<int:id>")]
+async fn delete_user(id: u32) {
+    let _ = id; // 204 No Content
+}
+
+#[patch("/users/<int:id>")]
+async fn patch_user(id: u32, req: Request) -> Result<String, HttpError> {
+    Ok(format!("patched {id} with {}", req.text()?))
+}
+
+#[get("/price/<float:price>")]
+async fn price(price: f64) -> Value {
+    json!({"price": price, "with_tax": (price * 1.2 * 100.0).round() / 100.0})
+}
+
+#[get("/greet/<name>")]
+async fn greet(name: String) -> String {
+    format!("Hello, {name}!")
+}
+
+#[get("/files/<path:filepath>")]
+async fn get_file(filepath: PathBuf) -> Value {
+    json!({"path": filepath, "components": filepath.components().count()})
+}
+
+#[route("/items", methods = ["GET", "POST"])]
+async fn items(req: Request) -> Result<Response, HttpError> {
+    if req.method() == "GET" {
+        return Ok(Json(json!({"items": []})).into_response());
+    }
+    let data: Value = req.json()?;
+    Ok((Json(json!({"created": data})), 201).into_response())
+}
+
+#[get("/search")]
+async fn search(req: Request) -> Value {
+    json!({
+        "q": req.query("q"),
+        "all": req.query_params(),
+        "user_agent": req.header("user-agent"),
+        "client": req.client_addr().to_string(),
+    })
+}
+
+#[derive(Deserialize)]
+struct SearchParams {
+    q: String,
+    #[serde(default = "first_page")]
+    page: u32,
+}
+
+fn first_page() -> u32 {
+    1
+}
+
+#[get("/typed-search")]
+async fn typed_search(params: Query<SearchParams>) -> Value {
+    json!({"q": params.q, "page": params.page})
+}
+
+#[derive(Deserialize)]
+struct Login {
+    user: String,
+}
+
+#[post("/login")]
+async fn login(Form(login): Form<Login>) -> Html<String> {
+    Html(format!("<p>Welcome, {}</p><a href=\"/\">back</a>", login.user))
+}
+
+#[get("/sync")]
+fn sync_handler(_req: Request) -> Value {
+    std::thread::sleep(Duration::from_millis(10)); // runs on the blocking pool
+    json!({"sync": true})
+}
+
+#[get("/docs/")]
+async fn docs() -> &'static str {
+    "the docs live at /docs/ (with the slash)"
+}
+
+#[get("/coerce/<kind>")]
+async fn coerce(kind: String) -> Response {
+    match kind.as_str() {
+        "text" => "a &'static str".into_response(),
+        "string" => String::from("a String").into_response(),
+        "html" => Html("<b>Html</b>").into_response(),
+        "bytes" => b"raw bytes".as_slice().into_response(),
+        "json" => Json(json!({"json": true})).into_response(),
+        "created" => (Json(json!({"created": true})), 201).into_response(),
+        "headers" => ("with headers", StatusCode::ACCEPTED, [("x-demo", "yes")]).into_response(),
+        "empty" => ().into_response(),
+        "redirect" => Redirect::to("/hello").into_response(),
+        "response" => Response::new("built by hand")
+            .with_status(200)
+            .with_header("x-built", "by-hand")
+            .with_content_type("text/plain; charset=utf-8"),
+        _ => abort(404).into_response(),
+    }
+}
+
+#[get("/coerce/option/<int:n>")]
+async fn coerce_option(n: u8) -> Option<String> {
+    (n > 0).then(|| format!("Some({n})"))
+}
+
+#[get("/fail/http")]
+async fn fail_http() -> Result<String, HttpError> {
+    Err(HttpError::new(418, "I'm a teapot"))
+}
+
+#[get("/fail/abort")]
+async fn fail_abort() -> Result<String, HttpError> {
+    Err(abort(403))
+}
+
+#[get("/fail/parse")]
+async fn fail_parse() -> Result<String, std::num::ParseIntError> {
+    let n: i32 = "not a number".parse()?; // any std::error::Error works with `?`: 500
+    Ok(n.to_string())
+}
+
+#[get("/fail/panic")]
+async fn fail_panic() -> &'static str {
+    panic!("this handler panics; the server answers 500 and goes on")
+}
+
+#[post("/shutdown")]
+async fn trigger_shutdown(req: Request) -> Value {
+    req.app().shutdown(); // graceful: in-flight requests finish
+    json!({"status": "shutting down"})
+}
+
+fn main() -> std::io::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    App::new()
+        .state(Stats::default())
+        .routes(collect_routes![
+            index, hello, echo, get_user, update_user, delete_user, patch_user, price, greet,
+            get_file, items, search, typed_search, login, sync_handler, docs, coerce,
+            coerce_option, fail_http, fail_abort, fail_parse, fail_panic, trigger_shutdown
+        ])
+        .run("127.0.0.1:8000")
+}

@@ -1,0 +1,419 @@
+//! The arguments of a route attribute: `("/path")` for `#[get]` and friends,
+//! `("/path", methods = ["GET", "POST"])` for `#[route]`.
+
+use proc_macro2::{Span, TokenStream};
+use syn::ext::IdentExt;
+use syn::parse::{ParseStream, Parser};
+use syn::{Expr, Ident, Lit, LitStr, Token};
+
+use crate::suggest;
+
+/// The methods a route may name, in the order error messages list them.
+pub const HTTP_METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
+
+/// `s` as a canonical (uppercase) HTTP method, matched case-insensitively.
+pub fn parse_method(s: &str) -> Option<&'static str> {
+    HTTP_METHODS
+        .iter()
+        .copied()
+        .find(|m| m.eq_ignore_ascii_case(s))
+}
+
+/// Which attribute is being expanded.
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    /// `#[route(path, methods = [..])]`.
+    Route,
+    /// `#[get(path)]` and friends: `attr` is the attribute's name, `method` the method it
+    /// always handles.
+    Fixed {
+        attr: &'static str,
+        method: &'static str,
+    },
+}
+
+impl Kind {
+    pub fn attr_name(self) -> &'static str {
+        match self {
+            Kind::Route => "route",
+            Kind::Fixed { attr, .. } => attr,
+        }
+    }
+
+    fn example(self) -> String {
+        match self {
+            Kind::Route => "#[route(\"/items\", methods = [\"GET\", \"POST\"])]".to_string(),
+            Kind::Fixed { attr, .. } => format!("#[{attr}(\"/users/<int:id>\")]"),
+        }
+    }
+}
+
+/// What the attribute said; `errors` holds everything wrong with it, and the other fields
+/// hold whatever could still be made out (so the rest of the handler can be checked too).
+pub struct RouteArgs {
+    pub path: Option<LitStr>,
+    /// Uppercase, without duplicates; never empty.
+    pub methods: Vec<&'static str>,
+    pub errors: Vec<syn::Error>,
+}
+
+pub fn parse_args(kind: Kind, tokens: TokenStream) -> RouteArgs {
+    let mut path = None;
+    let mut methods: Option<Vec<&'static str>> = None;
+    let mut errors = Vec::new();
+    let parser = |input: ParseStream| parse_into(kind, input, &mut path, &mut methods, &mut errors);
+    if let Err(e) = parser.parse2(tokens) {
+        errors.push(e);
+    }
+    let mut methods = methods.unwrap_or_default();
+    if methods.is_empty() {
+        methods.push(match kind {
+            Kind::Route => "GET",
+            Kind::Fixed { method, .. } => method,
+        });
+    }
+    RouteArgs {
+        path,
+        methods,
+        errors,
+    }
+}
+
+fn parse_into(
+    kind: Kind,
+    input: ParseStream,
+    path: &mut Option<LitStr>,
+    methods: &mut Option<Vec<&'static str>>,
+    errors: &mut Vec<syn::Error>,
+) -> syn::Result<()> {
+    let attr = kind.attr_name();
+    let missing_path = || {
+        syn::Error::new(
+            Span::call_site(),
+            format!(
+                "#[{attr}] needs the route's path as its first argument, e.g. {}",
+                kind.example()
+            ),
+        )
+    };
+
+    // The path: a string literal, first.
+    let mut expect_comma = true;
+    if input.is_empty() {
+        errors.push(missing_path());
+        return Ok(());
+    } else if input.peek(LitStr) {
+        *path = Some(input.parse()?);
+    } else if input.peek(Lit) {
+        let lit: Lit = input.parse()?;
+        errors.push(syn::Error::new(
+            lit.span(),
+            format!(
+                "the route path must be a string literal, e.g. {}",
+                kind.example()
+            ),
+        ));
+    } else if input.peek(Ident::peek_any) && input.peek2(Token![=]) {
+        // `#[route(methods = [..])]`: the keys are there, the path is not.
+        errors.push(missing_path());
+        expect_comma = false;
+    } else {
+        let expr: Expr = input.parse()?;
+        errors.push(syn::Error::new_spanned(
+            expr,
+            format!(
+                "the route path must be a string literal so it can be checked at compile time, e.g. {}",
+                kind.example()
+            ),
+        ));
+    }
+
+    // Then `key = value` pairs.
+    let mut methods_key: Option<Ident> = None;
+    loop {
+        if input.is_empty() {
+            break;
+        }
+        if expect_comma {
+            input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+        }
+        expect_comma = true;
+
+        if input.peek(Lit) {
+            let lit: Lit = input.parse()?;
+            errors.push(syn::Error::new(
+                lit.span(),
+                format!("#[{attr}] takes one path; write a separate handler for each path"),
+            ));
+            continue;
+        }
+        let key = input.call(Ident::parse_any)?;
+        input.parse::<Token![=]>()?;
+        let value: Expr = input.parse()?;
+        let key_name = key.unraw().to_string();
+        match (kind, key_name.as_str()) {
+            (Kind::Route, "methods") => {
+                if methods_key.is_some() {
+                    errors.push(syn::Error::new(
+                        key.span(),
+                        "`methods` is given twice; list all methods in one `methods = [..]`",
+                    ));
+                    continue;
+                }
+                methods_key = Some(key);
+                *methods = Some(parse_methods(&value, errors));
+            }
+            (Kind::Fixed { attr, method }, "methods") => {
+                errors.push(syn::Error::new(
+                    key.span(),
+                    format!(
+                        "#[{attr}] always handles {method} and takes no `methods`; \
+                         to choose the methods, use #[route(\"/path\", methods = [\"{method}\", ..])]"
+                    ),
+                ));
+            }
+            (Kind::Route, other) => {
+                let hint = match suggest::closest(other, ["methods"]) {
+                    Some(s) => format!(" (did you mean `{s}`?)"),
+                    None => String::new(),
+                };
+                errors.push(syn::Error::new(
+                    key.span(),
+                    format!(
+                        "unknown argument `{other}`{hint}; #[route] takes the path and \
+                         optionally `methods = [..]`, e.g. {}",
+                        kind.example()
+                    ),
+                ));
+            }
+            (Kind::Fixed { .. }, other) => {
+                errors.push(syn::Error::new(
+                    key.span(),
+                    format!(
+                        "unknown argument `{other}`; #[{attr}] takes only the path, e.g. {}",
+                        kind.example()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The value of `methods = ..`: a non-empty array of distinct HTTP method names, written as
+/// string literals (`"GET"`) or bare identifiers (`GET`), in any case.
+fn parse_methods(value: &Expr, errors: &mut Vec<syn::Error>) -> Vec<&'static str> {
+    let list = HTTP_METHODS.join(", ");
+    let elems = match value {
+        Expr::Array(array) => &array.elems,
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(s), ..
+        }) => {
+            errors.push(syn::Error::new_spanned(
+                value,
+                format!(
+                    "`methods` takes a list; write `methods = [\"{}\"]`",
+                    s.value().to_uppercase()
+                ),
+            ));
+            return parse_method(&s.value()).into_iter().collect();
+        }
+        _ => {
+            errors.push(syn::Error::new_spanned(
+                value,
+                "`methods` takes a list of HTTP methods, e.g. `methods = [\"GET\", \"POST\"]`",
+            ));
+            return Vec::new();
+        }
+    };
+    if elems.is_empty() {
+        errors.push(syn::Error::new_spanned(
+            value,
+            "`methods = []` lists no method; list at least one (one of GET, POST, PUT, DELETE, \
+             PATCH, HEAD, OPTIONS), or leave `methods` out to handle GET",
+        ));
+        return Vec::new();
+    }
+
+    let mut out: Vec<&'static str> = Vec::new();
+    for elem in elems {
+        let (name, span) = match elem {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(s), ..
+            }) => (s.value(), s.span()),
+            Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some() => {
+                let ident = p.path.get_ident().unwrap();
+                (ident.unraw().to_string(), ident.span())
+            }
+            other => {
+                errors.push(syn::Error::new_spanned(
+                    other,
+                    format!("each method must be a string literal such as \"GET\"; one of {list}"),
+                ));
+                continue;
+            }
+        };
+        match parse_method(&name) {
+            None => errors.push(syn::Error::new(
+                span,
+                format!("`{name}` is not an HTTP method; use one of {list}"),
+            )),
+            Some(m) if out.contains(&m) => errors.push(syn::Error::new(
+                span,
+                format!("method `{m}` is listed twice in `methods`; remove one"),
+            )),
+            Some(m) => out.push(m),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    const GET: Kind = Kind::Fixed {
+        attr: "get",
+        method: "GET",
+    };
+
+    fn messages(args: &RouteArgs) -> Vec<String> {
+        args.errors.iter().map(|e| e.to_string()).collect()
+    }
+
+    #[test]
+    fn methods_are_case_insensitive() {
+        assert_eq!(parse_method("get"), Some("GET"));
+        assert_eq!(parse_method("Options"), Some("OPTIONS"));
+        assert_eq!(parse_method("PATCH"), Some("PATCH"));
+        assert_eq!(parse_method("FETCH"), None);
+        assert_eq!(parse_method(""), None);
+        assert_eq!(parse_method("GET "), None);
+    }
+
+    #[test]
+    fn fixed_method_attribute() {
+        let a = parse_args(GET, quote!("/users/<int:id>"));
+        assert!(a.errors.is_empty());
+        assert_eq!(a.path.unwrap().value(), "/users/<int:id>");
+        assert_eq!(a.methods, ["GET"]);
+
+        let a = parse_args(GET, quote!("/x",));
+        assert!(a.errors.is_empty(), "{:?}", messages(&a));
+        assert_eq!(a.path.unwrap().value(), "/x");
+
+        let a = parse_args(GET, quote!(r"/raw"));
+        assert_eq!(a.path.unwrap().value(), "/raw");
+    }
+
+    #[test]
+    fn route_defaults_to_get() {
+        let a = parse_args(Kind::Route, quote!("/items"));
+        assert!(a.errors.is_empty());
+        assert_eq!(a.methods, ["GET"]);
+    }
+
+    #[test]
+    fn route_methods() {
+        let a = parse_args(
+            Kind::Route,
+            quote!("/items", methods = ["get", "Post", DELETE]),
+        );
+        assert!(a.errors.is_empty(), "{:?}", messages(&a));
+        assert_eq!(a.methods, ["GET", "POST", "DELETE"]);
+
+        let a = parse_args(Kind::Route, quote!("/items", methods = ["PUT"],));
+        assert!(a.errors.is_empty(), "{:?}", messages(&a));
+        assert_eq!(a.methods, ["PUT"]);
+    }
+
+    #[test]
+    fn bad_methods() {
+        let a = parse_args(Kind::Route, quote!("/items", methods = ["GET", "FETCH"]));
+        assert_eq!(
+            messages(&a),
+            ["`FETCH` is not an HTTP method; use one of GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS"]
+        );
+        assert_eq!(a.methods, ["GET"]);
+
+        let a = parse_args(Kind::Route, quote!("/items", methods = []));
+        assert_eq!(a.errors.len(), 1);
+        assert!(messages(&a)[0].contains("`methods = []` lists no method"));
+
+        let a = parse_args(Kind::Route, quote!("/items", methods = ["GET", "post", "get"]));
+        assert_eq!(
+            messages(&a),
+            ["method `GET` is listed twice in `methods`; remove one"]
+        );
+        assert_eq!(a.methods, ["GET", "POST"]);
+
+        let a = parse_args(Kind::Route, quote!("/items", methods = "post"));
+        assert_eq!(
+            messages(&a),
+            ["`methods` takes a list; write `methods = [\"POST\"]`"]
+        );
+
+        let a = parse_args(Kind::Route, quote!("/items", methods = [1]));
+        assert!(messages(&a)[0].starts_with("each method must be a string literal"));
+
+        let a = parse_args(
+            Kind::Route,
+            quote!("/items", methods = ["GET"], methods = ["POST"]),
+        );
+        assert!(messages(&a)[0].starts_with("`methods` is given twice"));
+    }
+
+    #[test]
+    fn unknown_keys() {
+        let a = parse_args(Kind::Route, quote!("/items", method = ["GET"]));
+        assert_eq!(a.errors.len(), 1);
+        assert!(
+            messages(&a)[0].starts_with("unknown argument `method` (did you mean `methods`?)"),
+            "{:?}",
+            messages(&a)
+        );
+
+        let a = parse_args(Kind::Route, quote!("/items", name = "x"));
+        assert!(messages(&a)[0].starts_with("unknown argument `name`;"));
+
+        let a = parse_args(GET, quote!("/items", methods = ["POST"]));
+        assert!(messages(&a)[0].starts_with("#[get] always handles GET"));
+
+        let a = parse_args(GET, quote!("/items", type = 1));
+        assert!(messages(&a)[0].starts_with("unknown argument `type`; #[get] takes only the path"));
+    }
+
+    #[test]
+    fn missing_or_bad_path() {
+        let a = parse_args(GET, quote!());
+        assert!(a.path.is_none());
+        assert!(messages(&a)[0].starts_with("#[get] needs the route's path"));
+
+        let a = parse_args(Kind::Route, quote!(methods = ["GET", "POST"]));
+        assert!(a.path.is_none());
+        assert_eq!(a.errors.len(), 1, "{:?}", messages(&a));
+        assert!(messages(&a)[0].starts_with("#[route] needs the route's path"));
+        assert_eq!(a.methods, ["GET", "POST"]);
+
+        let a = parse_args(GET, quote!(PATH));
+        assert!(messages(&a)[0].starts_with("the route path must be a string literal"));
+
+        let a = parse_args(GET, quote!(42));
+        assert!(messages(&a)[0].starts_with("the route path must be a string literal"));
+
+        let a = parse_args(GET, quote!("/a", "/b"));
+        assert!(messages(&a)[0].starts_with("#[get] takes one path"));
+    }
+
+    #[test]
+    fn syntax_errors_are_reported() {
+        let a = parse_args(Kind::Route, quote!("/items" methods));
+        assert_eq!(a.errors.len(), 1);
+        let a = parse_args(Kind::Route, quote!("/items", methods));
+        assert_eq!(a.errors.len(), 1);
+    }
+}

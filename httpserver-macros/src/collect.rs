@@ -1,0 +1,153 @@
+//! `collect_routes![a, b, module::c]`.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned, ToTokens};
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Path, PathArguments, Token};
+
+pub fn expand(input: TokenStream) -> TokenStream {
+    let parser = Punctuated::<Path, Token![,]>::parse_terminated;
+    let paths = match parser.parse2(input) {
+        Ok(paths) => paths,
+        Err(e) => {
+            let mut err = syn::Error::new(
+                e.span(),
+                format!(
+                    "{e}; collect_routes! takes the handlers' names separated by commas, \
+                     e.g. collect_routes![index, get_user, api::users::list]"
+                ),
+            )
+            .to_compile_error();
+            // Keep the expression's type, so the caller gets no second error.
+            err.extend(quote!(::std::vec::Vec::<::httpserver::Route>::new()));
+            return quote!({ #err });
+        }
+    };
+
+    let mut errors = TokenStream::new();
+    let mut unique: Vec<(&Path, String)> = Vec::new();
+    for path in &paths {
+        let name = display_path(path);
+        if unique.iter().any(|(_, n)| *n == name) {
+            errors.extend(
+                syn::Error::new_spanned(
+                    path,
+                    format!("`{name}` is listed twice in collect_routes!; remove one"),
+                )
+                .to_compile_error(),
+            );
+        } else {
+            unique.push((path, name));
+        }
+    }
+
+    let info = |path: &Path| {
+        quote_spanned!(path.span()=> <#path as ::httpserver::__private::RouteInfo>)
+    };
+
+    // Two handlers with the same method and pattern shape: a const panic naming both,
+    // pointing at the second.
+    let mut checks = TokenStream::new();
+    for (j, (b, b_name)) in unique.iter().enumerate() {
+        for (a, a_name) in &unique[..j] {
+            let (a_info, b_info) = (info(a), info(b));
+            let message = format!(
+                "`{a_name}` and `{b_name}` are the same route (same method and pattern); \
+                 remove one or change its path"
+            );
+            checks.extend(quote_spanned! {b.span()=>
+                if ::httpserver::__private::same_route(
+                    #a_info::METHODS,
+                    #a_info::PATTERN,
+                    #b_info::METHODS,
+                    #b_info::PATTERN,
+                ) {
+                    ::core::panic!(#message);
+                }
+            });
+        }
+    }
+    let checks = if checks.is_empty() {
+        TokenStream::new()
+    } else {
+        quote! {
+            const _: () = {
+                #checks
+            };
+        }
+    };
+
+    let routes = unique.iter().map(|(path, _)| {
+        let info = info(path);
+        quote_spanned!(path.span()=> #info::route())
+    });
+    quote! {
+        {
+            #errors
+            #checks
+            let __routes: ::std::vec::Vec<::httpserver::Route> = ::std::vec![#(#routes),*];
+            __routes
+        }
+    }
+}
+
+/// `api::users::list`, as written (without the token stream's spaces).
+fn display_path(path: &Path) -> String {
+    let simple = path
+        .segments
+        .iter()
+        .all(|seg| matches!(seg.arguments, PathArguments::None));
+    if !simple {
+        return path.to_token_stream().to_string();
+    }
+    let mut out = String::new();
+    if path.leading_colon.is_some() {
+        out.push_str("::");
+    }
+    for (i, seg) in path.segments.iter().enumerate() {
+        if i > 0 {
+            out.push_str("::");
+        }
+        out.push_str(&seg.ident.to_string());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display() {
+        let p = |s: &str| display_path(&syn::parse_str(s).unwrap());
+        assert_eq!(p("a"), "a");
+        assert_eq!(p("api::users::list"), "api::users::list");
+        assert_eq!(p("::krate::x"), "::krate::x");
+        assert_eq!(p("r#type"), "r#type");
+    }
+
+    #[test]
+    fn expansion() {
+        let out = expand(quote!(a, b, m::c,)).to_string();
+        assert_eq!(out.matches("same_route").count(), 3, "{out}");
+        assert!(out.contains("`a` and `m::c` are the same route"), "{out}");
+        assert!(out.contains("< m :: c as :: httpserver :: __private :: RouteInfo > :: route ()"), "{out}");
+
+        let out = expand(quote!()).to_string();
+        assert!(!out.contains("same_route"), "{out}");
+        assert!(out.contains(":: std :: vec ! []"), "{out}");
+
+        let out = expand(quote!(a)).to_string();
+        assert!(!out.contains("same_route"), "{out}");
+
+        let out = expand(quote!(a, b, a)).to_string();
+        assert!(out.contains("`a` is listed twice"), "{out}");
+        assert_eq!(out.matches(":: route ()").count(), 2, "{out}");
+
+        let out = expand(quote!(a b)).to_string();
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(out.contains("Vec :: < :: httpserver :: Route > :: new ()"), "{out}");
+    }
+}

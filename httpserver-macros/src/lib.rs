@@ -1,0 +1,107 @@
+//! Route attributes and compile-time route checks for `httpserver`.
+//!
+//! Use these through `httpserver` (`use httpserver::{get, collect_routes};`); the code they
+//! generate refers to `::httpserver`.
+//!
+//! ```ignore
+//! use httpserver::{collect_routes, get, App};
+//!
+//! #[get("/users/<int:id>")]
+//! async fn get_user(id: i64) -> String {
+//!     format!("user {id}")
+//! }
+//!
+//! let app = App::new().routes(collect_routes![get_user]);
+//! ```
+//!
+//! Mistakes that the router would otherwise only find at run time are compile errors here:
+//! a malformed pattern, a path parameter without an argument of that name, a parameter
+//! type that does not fit its converter (`<int:id>` bound to a `String`), an unknown HTTP
+//! method, and two handlers of one `collect_routes!` that serve the same method and path.
+
+use proc_macro::TokenStream;
+
+mod args;
+mod collect;
+#[allow(dead_code)]
+#[path = "../../httpserver/src/router/pattern.rs"]
+mod pattern;
+mod route;
+mod suggest;
+
+use args::Kind;
+
+fn fixed(attr: &'static str, method: &'static str, args: TokenStream, item: TokenStream) -> TokenStream {
+    route::expand(Kind::Fixed { attr, method }, args.into(), item.into()).into()
+}
+
+/// Makes a function the handler of `GET` requests to a path.
+///
+/// `#[get("/users/<int:id>")]` is `#[route("/users/<int:id>", methods = ["GET"])]`; see
+/// [`macro@route`] for patterns and arguments.
+#[proc_macro_attribute]
+pub fn get(args: TokenStream, item: TokenStream) -> TokenStream {
+    fixed("get", "GET", args, item)
+}
+
+/// Makes a function the handler of `POST` requests to a path; see [`macro@route`].
+#[proc_macro_attribute]
+pub fn post(args: TokenStream, item: TokenStream) -> TokenStream {
+    fixed("post", "POST", args, item)
+}
+
+/// Makes a function the handler of `PUT` requests to a path; see [`macro@route`].
+#[proc_macro_attribute]
+pub fn put(args: TokenStream, item: TokenStream) -> TokenStream {
+    fixed("put", "PUT", args, item)
+}
+
+/// Makes a function the handler of `DELETE` requests to a path; see [`macro@route`].
+#[proc_macro_attribute]
+pub fn delete(args: TokenStream, item: TokenStream) -> TokenStream {
+    fixed("delete", "DELETE", args, item)
+}
+
+/// Makes a function the handler of `PATCH` requests to a path; see [`macro@route`].
+#[proc_macro_attribute]
+pub fn patch(args: TokenStream, item: TokenStream) -> TokenStream {
+    fixed("patch", "PATCH", args, item)
+}
+
+/// Makes a function the handler of requests to a path, for the listed methods.
+///
+/// ```ignore
+/// #[route("/items", methods = ["GET", "POST"])]
+/// async fn items(req: Request) -> Result<Response, HttpError> { /* .. */ }
+/// ```
+///
+/// Without `methods` the route handles `GET`. Methods are GET, POST, PUT, DELETE, PATCH,
+/// HEAD and OPTIONS, in any case.
+///
+/// The path is a pattern of static segments and parameters: `<name>` (any one segment),
+/// `<int:name>`, `<float:name>`, `<path:name>` (the rest of the path, slashes included).
+/// Each parameter goes to the argument of the same name, parsed as that argument's type.
+/// Every other argument, and any argument written as a pattern (`Json(body): Json<T>`), is
+/// extracted from the request (`State<T>`, `Query<T>`, `Form<T>`, `Json<T>`, `Request`, ..).
+/// Arguments may come in any order.
+///
+/// An `async fn` runs on the server's runtime; a plain `fn` runs on tokio's blocking pool.
+/// The function itself is left as written, so it can still be called directly (in tests,
+/// say). Its name also names a hidden type that [`collect_routes!`] turns into a route.
+#[proc_macro_attribute]
+pub fn route(args: TokenStream, item: TokenStream) -> TokenStream {
+    route::expand(Kind::Route, args.into(), item.into()).into()
+}
+
+/// The routes of the named handlers, as a `Vec<httpserver::Route>`.
+///
+/// ```ignore
+/// App::new().routes(collect_routes![index, get_user, api::users::list])
+/// ```
+///
+/// Two handlers that serve the same method on the same pattern (parameter names aside) are
+/// a compile error.
+#[proc_macro]
+pub fn collect_routes(input: TokenStream) -> TokenStream {
+    collect::expand(input.into()).into()
+}

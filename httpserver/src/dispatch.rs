@@ -1,0 +1,199 @@
+//! One request through the app, top to bottom: decode the path, route, build the
+//! [`Request`], run the handler (catching panics), and settle failures into responses.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use futures_util::FutureExt;
+use http::header::{HeaderValue, ALLOW, LOCATION};
+use http::{Method, StatusCode};
+
+use crate::app::{AppHandle, Config};
+use crate::error::{panic_message, Failure, HttpError};
+use crate::request::{Request, RequestParts};
+use crate::response::{Body, IntoResponse, Response};
+use crate::route::Route;
+use crate::router::{InsertError, Lookup, Router};
+
+/// An app frozen for serving: the route table, the configuration and the handle.
+pub(crate) struct AppCore {
+    pub(crate) router: Router<Route>,
+    pub(crate) config: Config,
+    pub(crate) handle: AppHandle,
+}
+
+impl AppCore {
+    /// Builds the route table; a route registered twice is an error naming both handlers.
+    pub(crate) fn new(routes: Vec<Route>, config: Config, handle: AppHandle) -> Result<Self, String> {
+        let mut router = Router::new();
+        for route in routes {
+            let methods = parse_methods(&route)?;
+            let (name, pattern) = (route.name(), route.pattern());
+            match router.insert(pattern, &methods, route) {
+                Ok(()) => {}
+                Err(InsertError::Duplicate { existing }) => {
+                    return Err(format!(
+                        "route conflict: `{}` ({} {}) and `{}` ({} {}) answer the same requests; \
+                         remove one or change its path",
+                        existing.name(),
+                        existing.methods().join(","),
+                        existing.pattern(),
+                        name,
+                        methods_text(&methods),
+                        pattern
+                    ))
+                }
+                Err(InsertError::Pattern(e)) => {
+                    return Err(format!("route `{name}` has an invalid pattern {pattern:?}: {}", e.message))
+                }
+            }
+        }
+        Ok(AppCore { router, config, handle })
+    }
+}
+
+fn parse_methods(route: &Route) -> Result<Vec<Method>, String> {
+    route
+        .methods()
+        .iter()
+        .map(|m| {
+            Method::from_bytes(m.as_bytes())
+                .map_err(|_| format!("route `{}` has an invalid method {m:?}", route.name()))
+        })
+        .collect()
+}
+
+fn methods_text(methods: &[Method]) -> String {
+    methods.iter().map(Method::as_str).collect::<Vec<_>>().join(",")
+}
+
+/// The request line and headers, with the body as read (or why it could not be).
+pub(crate) struct Incoming {
+    pub(crate) head: http::request::Parts,
+    pub(crate) body: Result<Bytes, HttpError>,
+    pub(crate) client_addr: SocketAddr,
+}
+
+/// Answers one request.
+pub(crate) async fn dispatch(core: &AppCore, incoming: Incoming) -> Response {
+    let Incoming { head, body, client_addr } = incoming;
+    let body = match body {
+        Ok(body) => body,
+        Err(e) => return e.into_response(),
+    };
+    let Some(path) = decode_path(head.uri.path()) else {
+        return HttpError::new(400, "the path is not valid percent-encoded UTF-8").into_response();
+    };
+    let routed = route_request(core, &head, &path);
+    let path_params = match &routed {
+        Ok((_, params)) => params.clone(),
+        Err(_) => HashMap::new(),
+    };
+    let request = Request::from_parts(RequestParts {
+        method: head.method,
+        uri: head.uri,
+        version: head.version,
+        path,
+        headers: head.headers,
+        body,
+        path_params,
+        client_addr,
+        app: core.handle.clone(),
+    });
+    match routed {
+        Ok((route, _)) => run_handler(route, request).await,
+        Err(response) => response,
+    }
+}
+
+type Routed<'a> = Result<(&'a Route, HashMap<String, String>), Response>;
+
+/// Finds the route for the request, or the response that says why there is none.
+fn route_request<'a>(core: &'a AppCore, head: &http::request::Parts, path: &str) -> Routed<'a> {
+    let lookup = core
+        .router
+        .lookup(&head.method, path, |route: &Route, values: &[&str]| route.accepts(values));
+    match lookup {
+        Lookup::Found { value, params } => Ok((
+            value,
+            params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+        )),
+        Lookup::MethodNotAllowed { allowed } => Err(answer_disallowed(&head.method, &allowed)),
+        Lookup::RedirectTrailingSlash => Err(redirect_to_slash(&head.uri)),
+        Lookup::NotFound => Err(HttpError::new(404, "Not Found").into_response()),
+    }
+}
+
+/// Runs the handler; a panic inside it becomes a 500 and the connection serves on.
+async fn run_handler(route: &Route, request: Request) -> Response {
+    let outcome = std::panic::AssertUnwindSafe(route.call(request)).catch_unwind().await;
+    let response = outcome.unwrap_or_else(|payload| {
+        Response::from_failure(Failure::Panic(panic_message(payload.as_ref())))
+    });
+    log_failure(route.name(), &response);
+    response
+}
+
+fn log_failure(handler: &str, response: &Response) {
+    match response.failure() {
+        Some(Failure::Other(e)) => tracing::error!(handler, error = %e, "handler failed"),
+        Some(Failure::Panic(msg)) => tracing::error!(handler, panic = %msg, "handler panicked"),
+        Some(Failure::Http(e)) => tracing::debug!(handler, error = %e, "handler answered an error"),
+        None => {}
+    }
+}
+
+/// `OPTIONS` on a routed path lists the methods; any other method not routed there is a 405.
+fn answer_disallowed(method: &Method, allowed: &[Method]) -> Response {
+    let allow = HeaderValue::from_str(&methods_text(allowed)).unwrap_or(HeaderValue::from_static(""));
+    let mut res = if method == Method::OPTIONS {
+        Response::new(Body::empty()).with_status(StatusCode::NO_CONTENT)
+    } else {
+        HttpError::new(405, "Method Not Allowed").into_response()
+    };
+    res.headers_mut().insert(ALLOW, allow);
+    res
+}
+
+/// `/x` when only `/x/` is routed: send the client to the canonical URL, keeping the query.
+fn redirect_to_slash(uri: &http::Uri) -> Response {
+    let target = match uri.query() {
+        Some(q) => format!("{}/?{q}", uri.path()),
+        None => format!("{}/", uri.path()),
+    };
+    match HeaderValue::try_from(target) {
+        Ok(location) => {
+            let mut res = Response::new(Body::empty()).with_status(StatusCode::PERMANENT_REDIRECT);
+            res.headers_mut().insert(LOCATION, location);
+            res
+        }
+        Err(_) => HttpError::new(400, "Bad Request").into_response(),
+    }
+}
+
+/// The percent-decoded path, or `None` if it does not decode to UTF-8 or is not a path.
+pub(crate) fn decode_path(raw: &str) -> Option<String> {
+    if !raw.starts_with('/') {
+        return None;
+    }
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .ok()
+        .map(Cow::into_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_path;
+
+    #[test]
+    fn decodes_paths() {
+        assert_eq!(decode_path("/a%20b").as_deref(), Some("/a b"));
+        assert_eq!(decode_path("/caf%C3%A9").as_deref(), Some("/café"));
+        assert_eq!(decode_path("/a+b").as_deref(), Some("/a+b"));
+        assert_eq!(decode_path("/%FF"), None);
+        assert_eq!(decode_path("*"), None);
+    }
+}

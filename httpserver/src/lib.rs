@@ -1,0 +1,57 @@
+//! A web framework with the feel of Flask and the guarantees of a compiler.
+//!
+//! ```no_run
+//! use httpserver::{collect_routes, get, post, App, HttpError, Json, Request};
+//! use serde_json::{json, Value};
+//!
+//! #[get("/hello")]
+//! async fn hello(_req: Request) -> Value {
+//!     json!({"message": "Hello, World!"})
+//! }
+//!
+//! #[post("/echo")]
+//! async fn echo(req: Request) -> Result<Json<Value>, HttpError> {
+//!     Ok(Json(req.json()?)) // invalid JSON -> 400
+//! }
+//!
+//! fn main() -> std::io::Result<()> {
+//!     App::new()
+//!         .routes(collect_routes![hello, echo])
+//!         .run("127.0.0.1:8000") // blocking; returns after a graceful shutdown
+//! }
+//! ```
+//!
+//! Routes are attributes on ordinary functions ([`get`], [`post`], [`put`], [`delete`],
+//! [`patch`], [`route`]); their mistakes (a parameter without an argument, a type that
+//! does not fit its converter, a malformed pattern) are compile errors. Return values
+//! become responses through [`IntoResponse`]; arguments are path parameters by name or
+//! extractors ([`Request`], [`State`], [`Json`], [`Query`], [`Form`]).
+
+// The generated code names `::httpserver`; this lets it compile inside this crate too.
+extern crate self as httpserver;
+
+mod app;
+mod dispatch;
+mod error;
+mod extract;
+mod read_body;
+mod request;
+mod response;
+mod route;
+#[doc(hidden)]
+pub mod router;
+mod server;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use app::{App, AppHandle};
+pub use error::{abort, BoxError, HttpError, IntoStatusCode};
+pub use extract::{Form, FromRequest, Query, State};
+pub use request::{Request, RequestBuilder};
+pub use response::{Body, Html, IntoHeaders, IntoResponse, Json, Redirect, Response};
+pub use route::Route;
+
+pub use http::{HeaderMap, Method, StatusCode};
+pub use httpserver_macros::{collect_routes, delete, get, patch, post, put, route};

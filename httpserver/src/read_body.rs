@@ -1,0 +1,139 @@
+//! Reading a request body under the app's limits: at most `max_body_size` bytes, before
+//! the read deadline. Limits are enforced while reading, so an oversized body is refused
+//! as soon as it is known to be too large, never buffered whole.
+
+use bytes::{Bytes, BytesMut};
+use http::header::CONTENT_LENGTH;
+use http::HeaderMap;
+use http_body_util::BodyExt;
+use tokio::time::Instant;
+
+use crate::error::HttpError;
+
+/// Why a body could not be read; each maps to the response the client gets, after which
+/// the connection is closed (the rest of the body is never read).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum BodyError {
+    TooLarge,
+    TimedOut,
+    Malformed,
+}
+
+impl From<BodyError> for HttpError {
+    fn from(e: BodyError) -> Self {
+        match e {
+            BodyError::TooLarge => HttpError::new(413, "Payload Too Large"),
+            BodyError::TimedOut => HttpError::new(408, "Request Timeout"),
+            BodyError::Malformed => HttpError::new(400, "Bad Request: malformed body"),
+        }
+    }
+}
+
+/// Reads `body` in full, or stops at the first byte over `limit` or at `deadline`.
+pub(crate) async fn read_body<B>(
+    mut body: B,
+    headers: &HeaderMap,
+    limit: usize,
+    deadline: Instant,
+) -> Result<Bytes, BodyError>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+{
+    let declared = declared_length(headers);
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    if body.is_end_stream() {
+        return Ok(Bytes::new());
+    }
+    let mut first: Option<Bytes> = None;
+    let mut joined: Option<BytesMut> = None;
+    let mut total = 0usize;
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => return Err(BodyError::TimedOut),
+            Ok(None) => break,
+            Ok(Some(Err(_))) => return Err(BodyError::Malformed),
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let Ok(chunk) = frame.into_data() else {
+            continue; // trailers carry nothing a handler reads
+        };
+        total = total.saturating_add(chunk.len());
+        if total > limit {
+            return Err(BodyError::TooLarge);
+        }
+        // One chunk is the common case: keep it as is instead of copying it.
+        match (&mut first, &mut joined) {
+            (None, None) => first = Some(chunk),
+            (Some(_), None) => {
+                let mut buf = BytesMut::with_capacity(declared.map_or(total, |n| n as usize));
+                buf.extend_from_slice(&first.take().unwrap_or_default());
+                buf.extend_from_slice(&chunk);
+                joined = Some(buf);
+            }
+            (_, Some(buf)) => buf.extend_from_slice(&chunk),
+        }
+    }
+    Ok(match joined {
+        Some(buf) => buf.freeze(),
+        None => first.unwrap_or_default(),
+    })
+}
+
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::{Full, StreamBody};
+    use std::time::Duration;
+
+    fn later() -> Instant {
+        Instant::now() + Duration::from_secs(5)
+    }
+
+    #[tokio::test]
+    async fn reads_a_body_within_the_limit() {
+        let body = Full::new(Bytes::from_static(b"hello"));
+        assert_eq!(read_body(body, &HeaderMap::new(), 5, later()).await.unwrap(), "hello");
+    }
+
+    #[tokio::test]
+    async fn refuses_a_declared_length_over_the_limit_without_reading() {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_LENGTH, "6".parse().unwrap());
+        let never = StreamBody::new(futures_util::stream::pending::<
+            Result<http_body::Frame<Bytes>, std::convert::Infallible>,
+        >());
+        assert_eq!(read_body(never, &headers, 5, later()).await, Err(BodyError::TooLarge));
+    }
+
+    #[tokio::test]
+    async fn stops_a_chunked_body_at_the_first_byte_over_the_limit() {
+        let chunks = (0..100).map(|_| Ok::<_, std::convert::Infallible>(http_body::Frame::data(Bytes::from_static(b"0123456789"))));
+        let body = StreamBody::new(futures_util::stream::iter(chunks));
+        assert_eq!(read_body(body, &HeaderMap::new(), 95, later()).await, Err(BodyError::TooLarge));
+    }
+
+    #[tokio::test]
+    async fn joins_several_chunks() {
+        let chunks = ["ab", "cd", "ef"].map(|c| Ok::<_, std::convert::Infallible>(http_body::Frame::data(Bytes::from_static(c.as_bytes()))));
+        let body = StreamBody::new(futures_util::stream::iter(chunks));
+        assert_eq!(read_body(body, &HeaderMap::new(), 100, later()).await.unwrap(), "abcdef");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn times_out_a_slow_body() {
+        let never = StreamBody::new(futures_util::stream::pending::<
+            Result<http_body::Frame<Bytes>, std::convert::Infallible>,
+        >());
+        let deadline = Instant::now() + Duration::from_millis(10);
+        assert_eq!(read_body(never, &HeaderMap::new(), 5, deadline).await, Err(BodyError::TimedOut));
+    }
+}

@@ -1,0 +1,254 @@
+//! The request as handlers see it: read in full, immutable, and cheap to clone.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, Uri, Version};
+use serde::de::DeserializeOwned;
+
+use crate::app::AppHandle;
+use crate::error::HttpError;
+
+/// An HTTP request whose body has been read (at most `max_body_size` bytes).
+///
+/// Cloning is cheap (the data is shared), and a `Request` is `Send + Sync + 'static`, so
+/// it can move to the blocking pool and be seen again by after-request hooks.
+///
+/// ```
+/// use httpserver::Request;
+/// let req = Request::builder("POST", "/echo?x=1&x=2")
+///     .header("content-type", "application/json")
+///     .body(r#"{"a": 1}"#)
+///     .build();
+/// assert_eq!(req.path(), "/echo");
+/// assert_eq!(req.query("x"), Some("1"));
+/// assert_eq!(req.query_params()["x"], ["1", "2"]);
+/// let v: serde_json::Value = req.json().unwrap();
+/// assert_eq!(v["a"], 1);
+/// ```
+#[derive(Clone)]
+pub struct Request {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    method: Method,
+    uri: Uri,
+    version: Version,
+    path: String,
+    headers: HeaderMap,
+    body: Bytes,
+    path_params: HashMap<String, String>,
+    client_addr: SocketAddr,
+    app: AppHandle,
+    query_params: OnceLock<HashMap<String, Vec<String>>>,
+}
+
+/// The parts a request is made of; the server and the test client fill it in.
+pub(crate) struct RequestParts {
+    pub(crate) method: Method,
+    pub(crate) uri: Uri,
+    pub(crate) version: Version,
+    pub(crate) path: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+    pub(crate) path_params: HashMap<String, String>,
+    pub(crate) client_addr: SocketAddr,
+    pub(crate) app: AppHandle,
+}
+
+impl Request {
+    pub(crate) fn from_parts(parts: RequestParts) -> Self {
+        Request {
+            inner: Arc::new(Inner {
+                method: parts.method,
+                uri: parts.uri,
+                version: parts.version,
+                path: parts.path,
+                headers: parts.headers,
+                body: parts.body,
+                path_params: parts.path_params,
+                client_addr: parts.client_addr,
+                app: parts.app,
+                query_params: OnceLock::new(),
+            }),
+        }
+    }
+
+    /// Starts a request by hand, for unit-testing a handler without a server. `target` is
+    /// the request target as sent on the wire (`/path?query`).
+    pub fn builder(method: &str, target: &str) -> RequestBuilder {
+        RequestBuilder::new(method, target)
+    }
+
+    /// The method.
+    pub fn method(&self) -> &Method {
+        &self.inner.method
+    }
+
+    /// The path, percent-decoded (`/files/a%20b` is `/files/a b`).
+    pub fn path(&self) -> &str {
+        &self.inner.path
+    }
+
+    /// The request target as received, still encoded.
+    pub fn uri(&self) -> &Uri {
+        &self.inner.uri
+    }
+
+    /// The HTTP version.
+    pub fn version(&self) -> Version {
+        self.inner.version
+    }
+
+    /// The raw query string, without `?` (empty when there is none).
+    pub fn query_string(&self) -> &str {
+        self.inner.uri.query().unwrap_or("")
+    }
+
+    /// Every query parameter, decoded, with all of its values in order.
+    pub fn query_params(&self) -> &HashMap<String, Vec<String>> {
+        self.inner
+            .query_params
+            .get_or_init(|| multi_map(self.query_string().as_bytes()))
+    }
+
+    /// The first value of query parameter `name`.
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query_params()
+            .get(name)
+            .and_then(|values| values.first())
+            .map(String::as_str)
+    }
+
+    /// The headers (names are case-insensitive).
+    pub fn headers(&self) -> &HeaderMap {
+        &self.inner.headers
+    }
+
+    /// The first value of header `name`, if it is present and visible ASCII.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.inner.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The body, already read in full.
+    pub fn body(&self) -> &Bytes {
+        &self.inner.body
+    }
+
+    /// The path parameters of the matched route by name, as decoded strings.
+    pub fn path_params(&self) -> &HashMap<String, String> {
+        &self.inner.path_params
+    }
+
+    /// The address of the peer.
+    pub fn client_addr(&self) -> SocketAddr {
+        self.inner.client_addr
+    }
+
+    /// The application: shut it down, or reach its state.
+    pub fn app(&self) -> &AppHandle {
+        &self.inner.app
+    }
+
+    /// The body parsed as JSON; 400 if it is not JSON of that shape.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, HttpError> {
+        serde_json::from_slice(&self.inner.body)
+            .map_err(|e| HttpError::new(400, format!("invalid JSON body: {e}")))
+    }
+
+    /// The body as text; 400 if it is not UTF-8.
+    pub fn text(&self) -> Result<&str, HttpError> {
+        std::str::from_utf8(&self.inner.body)
+            .map_err(|e| HttpError::new(400, format!("body is not UTF-8: {e}")))
+    }
+
+    /// The body parsed as `application/x-www-form-urlencoded`; 400 if it is not UTF-8.
+    pub fn form(&self) -> Result<HashMap<String, Vec<String>>, HttpError> {
+        self.text()?;
+        Ok(multi_map(&self.inner.body))
+    }
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.inner.method)
+            .field("uri", &self.inner.uri)
+            .field("client_addr", &self.inner.client_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+fn multi_map(encoded: &[u8]) -> HashMap<String, Vec<String>> {
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    for (k, v) in form_urlencoded::parse(encoded) {
+        map.entry(k.into_owned()).or_default().push(v.into_owned());
+    }
+    map
+}
+
+/// Builds a [`Request`] by hand, for unit tests of handlers. See [`Request::builder`].
+#[derive(Debug)]
+pub struct RequestBuilder {
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+    path_params: HashMap<String, String>,
+    app: AppHandle,
+}
+
+impl RequestBuilder {
+    fn new(method: &str, target: &str) -> Self {
+        RequestBuilder {
+            method: Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET),
+            uri: target.parse().unwrap_or_else(|_| Uri::from_static("/")),
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+            path_params: HashMap::new(),
+            app: AppHandle::detached(),
+        }
+    }
+
+    /// Adds a header; an invalid name or value is ignored.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        if let (Ok(n), Ok(v)) = (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            http::HeaderValue::from_str(value),
+        ) {
+            self.headers.append(n, v);
+        }
+        self
+    }
+
+    /// Sets the body.
+    pub fn body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// Sets a path parameter, as routing would.
+    pub fn path_param(mut self, name: &str, value: &str) -> Self {
+        self.path_params.insert(name.to_owned(), value.to_owned());
+        self
+    }
+
+    /// Finishes the request.
+    pub fn build(self) -> Request {
+        let path = crate::dispatch::decode_path(self.uri.path()).unwrap_or_default();
+        Request::from_parts(RequestParts {
+            method: self.method,
+            uri: self.uri,
+            version: Version::HTTP_11,
+            path,
+            headers: self.headers,
+            body: self.body,
+            path_params: self.path_params,
+            client_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            app: self.app,
+        })
+    }
+}

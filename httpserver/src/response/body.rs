@@ -1,0 +1,153 @@
+//! The body of a response: nothing, bytes in memory, or a stream of chunks.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures_util::Stream;
+use http_body::{Frame, SizeHint};
+
+use crate::error::BoxError;
+
+type ChunkStream = Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>> + Send>>;
+
+/// A response body. Built from `String`, `&'static str`, `Vec<u8>`, [`Bytes`],
+/// `&'static [u8]` or `()`; streams come from [`crate::StreamingResponse`].
+///
+/// ```
+/// use httpserver::Body;
+/// let body: Body = "hello".into();
+/// assert_eq!(body.as_bytes().unwrap(), "hello".as_bytes());
+/// ```
+pub struct Body {
+    kind: Kind,
+}
+
+enum Kind {
+    Empty,
+    Full(Bytes),
+    Stream(ChunkStream),
+}
+
+impl Body {
+    /// A body with no bytes.
+    pub fn empty() -> Self {
+        Body { kind: Kind::Empty }
+    }
+
+    /// A body sent chunk by chunk as `stream` yields; an `Err` item ends the response.
+    pub fn from_stream<S>(stream: S) -> Self
+    where
+        S: Stream<Item = Result<Bytes, BoxError>> + Send + 'static,
+    {
+        Body {
+            kind: Kind::Stream(Box::pin(stream)),
+        }
+    }
+
+    /// The bytes of a body held in memory; `None` for a stream.
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match &self.kind {
+            Kind::Empty => Some(&[]),
+            Kind::Full(b) => Some(b),
+            Kind::Stream(_) => None,
+        }
+    }
+}
+
+impl Default for Body {
+    fn default() -> Self {
+        Body::empty()
+    }
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.kind {
+            Kind::Empty => f.write_str("Body::Empty"),
+            Kind::Full(b) => write!(f, "Body::Full({} bytes)", b.len()),
+            Kind::Stream(_) => f.write_str("Body::Stream"),
+        }
+    }
+}
+
+impl From<Bytes> for Body {
+    fn from(bytes: Bytes) -> Self {
+        if bytes.is_empty() {
+            Body::empty()
+        } else {
+            Body {
+                kind: Kind::Full(bytes),
+            }
+        }
+    }
+}
+
+impl From<String> for Body {
+    fn from(s: String) -> Self {
+        Bytes::from(s).into()
+    }
+}
+
+impl From<&'static str> for Body {
+    fn from(s: &'static str) -> Self {
+        Bytes::from_static(s.as_bytes()).into()
+    }
+}
+
+impl From<Vec<u8>> for Body {
+    fn from(v: Vec<u8>) -> Self {
+        Bytes::from(v).into()
+    }
+}
+
+impl From<&'static [u8]> for Body {
+    fn from(v: &'static [u8]) -> Self {
+        Bytes::from_static(v).into()
+    }
+}
+
+impl From<()> for Body {
+    fn from(_: ()) -> Self {
+        Body::empty()
+    }
+}
+
+impl http_body::Body for Body {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match &mut self.kind {
+            Kind::Empty => Poll::Ready(None),
+            Kind::Full(_) => match std::mem::replace(&mut self.kind, Kind::Empty) {
+                Kind::Full(bytes) => Poll::Ready(Some(Ok(Frame::data(bytes)))),
+                _ => Poll::Ready(None),
+            },
+            Kind::Stream(stream) => match stream.as_mut().poll_next(cx) {
+                Poll::Ready(Some(Ok(chunk))) => Poll::Ready(Some(Ok(Frame::data(chunk)))),
+                Poll::Ready(Some(Err(e))) => {
+                    tracing::error!(error = %e, "response stream failed; ending the response");
+                    Poll::Ready(Some(Err(e)))
+                }
+                Poll::Ready(None) => Poll::Ready(None),
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(self.kind, Kind::Empty)
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.kind {
+            Kind::Empty => SizeHint::with_exact(0),
+            Kind::Full(b) => SizeHint::with_exact(b.len() as u64),
+            Kind::Stream(_) => SizeHint::default(),
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Responses: the [`Response`] type, the [`IntoResponse`] coercion that turns handler
+//! return values into one, and the small wrappers [`Json`], [`Html`] and [`Redirect`].
+
+mod body;
+mod into_response;
+mod wrappers;
+
+pub use body::Body;
+pub use into_response::{IntoHeaders, IntoResponse};
+pub use wrappers::{Html, Json, Redirect};
+
+use http::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
+use http::StatusCode;
+
+use crate::error::{Failure, HttpError, IntoStatusCode};
+
+/// An HTTP response: status, headers and [`Body`].
+///
+/// ```
+/// use httpserver::Response;
+/// let res = Response::new("created")
+///     .with_status(201)
+///     .with_header("x-request-id", "42")
+///     .with_content_type("text/plain");
+/// assert_eq!(res.status().as_u16(), 201);
+/// assert_eq!(res.headers()["x-request-id"], "42");
+/// ```
+#[derive(Debug)]
+pub struct Response {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Body,
+    failure: Option<Failure>,
+}
+
+impl Response {
+    /// A 200 response with `body` and no `Content-Type` (add one with
+    /// [`with_content_type`](Self::with_content_type), or return a `String`, `Json` or
+    /// `Html` from the handler to have it set for you).
+    pub fn new(body: impl Into<Body>) -> Self {
+        Response {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            body: body.into(),
+            failure: None,
+        }
+    }
+
+    /// A response of `body` with `content_type` set.
+    pub(crate) fn with_type(body: impl Into<Body>, content_type: &'static str) -> Self {
+        let mut res = Response::new(body);
+        res.headers
+            .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        res
+    }
+
+    /// Sets the status (a `u16` or a [`StatusCode`]).
+    pub fn with_status(mut self, status: impl IntoStatusCode) -> Self {
+        self.status = status.into_status_code();
+        self
+    }
+
+    /// Sets a header, replacing any value it had. A name or value that is not valid in
+    /// HTTP turns the response into a 500 and logs why, rather than sending it malformed.
+    pub fn with_header<K, V>(mut self, name: K, value: V) -> Self
+    where
+        K: TryInto<HeaderName>,
+        V: TryInto<HeaderValue>,
+    {
+        match (name.try_into(), value.try_into()) {
+            (Ok(name), Ok(value)) => {
+                self.headers.insert(name, value);
+                self
+            }
+            _ => Response::internal_error("a handler set a header with an invalid name or value"),
+        }
+    }
+
+    /// Sets `Content-Type`.
+    pub fn with_content_type<V: TryInto<HeaderValue>>(self, content_type: V) -> Self {
+        self.with_header(CONTENT_TYPE, content_type)
+    }
+
+    /// The status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The headers, to change them (as after-request hooks do).
+    pub fn headers_mut(&mut self) -> &mut HeaderMap {
+        &mut self.headers
+    }
+
+    /// The body.
+    pub fn body(&self) -> &Body {
+        &self.body
+    }
+
+    /// Sets the status in place.
+    pub fn set_status(&mut self, status: impl IntoStatusCode) {
+        self.status = status.into_status_code();
+    }
+
+    /// A 500 caused by a mistake in the application, with `reason` kept for the log.
+    pub(crate) fn internal_error(reason: &'static str) -> Self {
+        Response::from_failure(Failure::Other(reason.into()))
+    }
+
+    /// The response a failure gets when no error handler takes it: the `HttpError`'s own
+    /// message, or a generic 500 that tells the client nothing about the cause.
+    pub(crate) fn from_failure(failure: Failure) -> Self {
+        let status = failure.status();
+        let body: Body = match &failure {
+            Failure::Http(e) => e.message().to_owned().into(),
+            Failure::Other(_) | Failure::Panic(_) => "Internal Server Error".into(),
+        };
+        let mut res = Response::with_type(body, "text/plain; charset=utf-8").with_status(status);
+        res.failure = Some(failure);
+        res
+    }
+
+    pub(crate) fn failure(&self) -> Option<&Failure> {
+        self.failure.as_ref()
+    }
+
+
+    /// Converts into the `http` crate's response, as hyper sends it.
+    pub(crate) fn into_http(self) -> http::Response<Body> {
+        let mut res = http::Response::new(self.body);
+        *res.status_mut() = self.status;
+        *res.headers_mut() = self.headers;
+        res
+    }
+
+    /// Splits into the pieces the test client and hooks look at.
+    pub fn into_parts(self) -> (StatusCode, HeaderMap, Body) {
+        (self.status, self.headers, self.body)
+    }
+}
+
+impl From<HttpError> for Response {
+    fn from(err: HttpError) -> Self {
+        Response::from_failure(Failure::Http(err))
+    }
+}

@@ -1,0 +1,170 @@
+//! The accept loop and connections: HTTP/1.1 with keep-alive and pipelining, per-request
+//! read limits, and graceful shutdown on a signal or `AppHandle::shutdown`.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::header::{HeaderValue, CONNECTION};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::dispatch::{dispatch, AppCore, Incoming as AppIncoming};
+use crate::read_body::read_body;
+use crate::response::Body;
+
+/// Serves `listener` until a shutdown is asked for, then drains within the grace period.
+pub(crate) async fn serve(core: Arc<AppCore>, listener: TcpListener) -> std::io::Result<()> {
+    let addr = listener.local_addr()?;
+    log_start(&core, addr);
+    if core.config.handle_signals {
+        tokio::spawn(shutdown_on_signal(core.handle.clone()));
+    }
+    let mut shutdown = core.handle.shutdown_signal();
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = stopped(&mut shutdown) => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    connections.spawn(serve_connection(Arc::clone(&core), stream, peer));
+                }
+                Err(e) => pause_after_accept_error(e).await,
+            },
+        }
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    drain(connections, core.config.grace_period, addr).await;
+    Ok(())
+}
+
+fn log_start(core: &AppCore, addr: SocketAddr) {
+    tracing::info!("serving on http://{addr}");
+    for (methods, pattern, route) in core.router.iter() {
+        let methods: Vec<&str> = methods.iter().map(http::Method::as_str).collect();
+        tracing::info!("  {:<12} {:<40} {}", methods.join(","), pattern, route.name());
+    }
+}
+
+/// Running out of file descriptors makes `accept` fail at once, again and again; a short
+/// pause lets connections close instead of spinning.
+async fn pause_after_accept_error(e: std::io::Error) {
+    tracing::warn!(error = %e, "accept failed");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+}
+
+/// Waits for open connections to finish; past the grace period, cuts those still open.
+async fn drain(mut connections: JoinSet<()>, grace: Duration, addr: SocketAddr) {
+    let open = connections.len();
+    tracing::info!("shutting down http://{addr}: waiting for {open} connection(s)");
+    let all_done = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(grace, all_done).await.is_err() {
+        tracing::warn!(
+            "grace period of {grace:?} over; closing {} connection(s)",
+            connections.len()
+        );
+        connections.shutdown().await;
+    }
+    tracing::info!("stopped http://{addr}");
+}
+
+/// Resolves once a shutdown has been asked for (at once if it already was).
+async fn stopped(signal: &mut watch::Receiver<bool>) {
+    // An error means the handle is gone, and with it every way to ask for a shutdown.
+    if signal.wait_for(|stop| *stop).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+async fn shutdown_on_signal(handle: crate::AppHandle) {
+    let mut stop_signal = handle.shutdown_signal();
+    tokio::select! {
+        signal = termination() => {
+            tracing::info!("{signal} received: shutting down gracefully");
+            handle.shutdown();
+        }
+        _ = stopped(&mut stop_signal) => {}
+    }
+}
+
+#[cfg(unix)]
+async fn termination() -> &'static str {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+        tracing::warn!("cannot listen for SIGINT/SIGTERM; only AppHandle::shutdown stops the server");
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = int.recv() => "SIGINT",
+        _ = term.recv() => "SIGTERM",
+    }
+}
+
+#[cfg(not(unix))]
+async fn termination() -> &'static str {
+    match tokio::signal::ctrl_c().await {
+        Ok(()) => "Ctrl-C",
+        Err(_) => std::future::pending().await,
+    }
+}
+
+/// One connection: requests in order (pipelined ones too) until the client closes, a
+/// timeout fires, or shutdown closes it once idle.
+async fn serve_connection(core: Arc<AppCore>, stream: TcpStream, peer: SocketAddr) {
+    // Small responses must not wait for Nagle's algorithm.
+    let _ = stream.set_nodelay(true);
+    let mut shutdown: watch::Receiver<bool> = core.handle.shutdown_signal();
+    let read_timeout = core.config.read_timeout;
+    let service = service_fn(move |req| {
+        let core = Arc::clone(&core);
+        async move { Ok::<_, Infallible>(respond(&core, req, peer).await) }
+    });
+    let connection = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(read_timeout)
+        .keep_alive(true)
+        .pipeline_flush(true)
+        .serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    let result = tokio::select! {
+        result = connection.as_mut() => result,
+        _ = stopped(&mut shutdown) => {
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+    };
+    if let Err(e) = result {
+        tracing::debug!(%peer, error = %e, "connection ended with an error");
+    }
+}
+
+/// Reads the body under the limits, then lets the app answer. A body that could not be
+/// read leaves the connection in an unknown place, so the response closes it.
+async fn respond(
+    core: &AppCore,
+    req: hyper::Request<Incoming>,
+    client_addr: SocketAddr,
+) -> http::Response<Body> {
+    let deadline = Instant::now() + core.config.read_timeout;
+    let (head, body) = req.into_parts();
+    let body = read_body(body, &head.headers, core.config.max_body_size, deadline)
+        .await
+        .map_err(crate::HttpError::from);
+    let must_close = body.is_err();
+    let response = dispatch(core, AppIncoming { head, body, client_addr }).await;
+    let mut response = response.into_http();
+    if must_close {
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
