@@ -344,7 +344,10 @@ mod tests {
         assert_eq!(a.errors.len(), 1);
         assert!(messages(&a)[0].contains("`methods = []` lists no method"));
 
-        let a = parse_args(Kind::Route, quote!("/items", methods = ["GET", "post", "get"]));
+        let a = parse_args(
+            Kind::Route,
+            quote!("/items", methods = ["GET", "post", "get"]),
+        );
         assert_eq!(
             messages(&a),
             ["method `GET` is listed twice in `methods`; remove one"]

@@ -1,6 +1,6 @@
 //! `collect_routes![a, b, module::c]`.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
@@ -43,9 +43,8 @@ pub fn expand(input: TokenStream) -> TokenStream {
         }
     }
 
-    let info = |path: &Path| {
-        quote_spanned!(path.span()=> <#path as ::httpserver::__private::RouteInfo>)
-    };
+    let info =
+        |path: &Path| quote_spanned!(path.span()=> <#path as ::httpserver::__private::RouteInfo>);
 
     // Two handlers with the same method and pattern shape: a const panic naming both,
     // pointing at the second.
@@ -57,6 +56,12 @@ pub fn expand(input: TokenStream) -> TokenStream {
                 "`{a_name}` and `{b_name}` are the same route (same method and pattern); \
                  remove one or change its path"
             );
+            // `panic!` starts at the path's first token and its parentheses sit on the
+            // last, so the error underlines the whole path.
+            let (first, last) = first_last_span(b);
+            let mut panic_args = Group::new(Delimiter::Parenthesis, quote!(#message));
+            panic_args.set_span(last);
+            let panic = quote_spanned!(first=> ::core::panic! #panic_args;);
             checks.extend(quote_spanned! {b.span()=>
                 if ::httpserver::__private::same_route(
                     #a_info::METHODS,
@@ -64,7 +69,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
                     #b_info::METHODS,
                     #b_info::PATTERN,
                 ) {
-                    ::core::panic!(#message);
+                    #panic
                 }
             });
         }
@@ -91,6 +96,14 @@ pub fn expand(input: TokenStream) -> TokenStream {
             __routes
         }
     }
+}
+
+/// The spans of the first and the last token of `path`.
+fn first_last_span(path: &Path) -> (Span, Span) {
+    let mut tokens = path.to_token_stream().into_iter();
+    let first = tokens.next().map_or_else(Span::call_site, |t| t.span());
+    let last = tokens.last().map_or(first, |t| t.span());
+    (first, last)
 }
 
 /// `api::users::list`, as written (without the token stream's spaces).
@@ -133,7 +146,10 @@ mod tests {
         let out = expand(quote!(a, b, m::c,)).to_string();
         assert_eq!(out.matches("same_route").count(), 3, "{out}");
         assert!(out.contains("`a` and `m::c` are the same route"), "{out}");
-        assert!(out.contains("< m :: c as :: httpserver :: __private :: RouteInfo > :: route ()"), "{out}");
+        assert!(
+            out.contains("< m :: c as :: httpserver :: __private :: RouteInfo > :: route ()"),
+            "{out}"
+        );
 
         let out = expand(quote!()).to_string();
         assert!(!out.contains("same_route"), "{out}");
@@ -148,6 +164,9 @@ mod tests {
 
         let out = expand(quote!(a b)).to_string();
         assert!(out.contains("compile_error"), "{out}");
-        assert!(out.contains("Vec :: < :: httpserver :: Route > :: new ()"), "{out}");
+        assert!(
+            out.contains("Vec :: < :: httpserver :: Route > :: new ()"),
+            "{out}"
+        );
     }
 }

@@ -23,7 +23,6 @@ use proc_macro::TokenStream;
 
 mod args;
 mod collect;
-#[allow(dead_code)]
 #[path = "../../httpserver/src/router/pattern.rs"]
 mod pattern;
 mod route;
@@ -31,7 +30,12 @@ mod suggest;
 
 use args::Kind;
 
-fn fixed(attr: &'static str, method: &'static str, args: TokenStream, item: TokenStream) -> TokenStream {
+fn fixed(
+    attr: &'static str,
+    method: &'static str,
+    args: TokenStream,
+    item: TokenStream,
+) -> TokenStream {
     route::expand(Kind::Fixed { attr, method }, args.into(), item.into()).into()
 }
 

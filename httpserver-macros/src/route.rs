@@ -5,11 +5,12 @@
 //! that implements `httpserver::__private::RouteInfo`; `collect_routes!` turns those structs
 //! into `Route`s.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::ext::IdentExt;
+use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
-use syn::{FnArg, Ident, ItemFn, LitStr, Pat, ReturnType, Type};
+use syn::{Attribute, FnArg, Ident, Item, LitStr, Pat, ReturnType, Signature, Type, Visibility};
 
 use crate::args::{parse_args, Kind};
 use crate::pattern::{self, Converter};
@@ -26,10 +27,35 @@ struct Arg {
     param: Option<(String, Converter)>,
 }
 
+/// The handler as far as the macro needs to read it: its body is kept as unparsed tokens,
+/// so a mistake inside the body is reported by rustc alone, as for any function.
+struct HandlerFn {
+    attrs: Vec<Attribute>,
+    vis: Visibility,
+    sig: Signature,
+}
+
+impl Parse for HandlerFn {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis = input.parse()?;
+        let sig = input.parse()?;
+        let body: Group = input.parse()?;
+        if body.delimiter() != Delimiter::Brace || !input.is_empty() {
+            return Err(input.error("expected a function body"));
+        }
+        Ok(HandlerFn { attrs, vis, sig })
+    }
+}
+
 pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
     let attr_name = kind.attr_name();
-    let func: ItemFn = match syn::parse2(item.clone()) {
+    let func: HandlerFn = match syn::parse2(item.clone()) {
         Ok(func) => func,
+        // A function whose signature does not parse: rustc reports that on its own.
+        Err(_) if matches!(syn::parse2::<Item>(item.clone()), Err(_) | Ok(Item::Fn(_))) => {
+            return item;
+        }
         Err(_) => {
             let err = syn::Error::new(
                 Span::call_site(),
@@ -61,7 +87,7 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
             ),
         ));
         let errors = combine(errors);
-        return quote!(#errors #func);
+        return quote!(#errors #item);
     }
 
     if !sig.generics.params.is_empty() {
@@ -157,7 +183,9 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
             Some(arg) => arg.param = Some((name.clone(), *converter)),
             None => {
                 let lit = args.path.as_ref().unwrap();
-                errors.push(missing_param_error(lit, name, *converter, &fn_name, &fn_args, &params));
+                errors.push(missing_param_error(
+                    lit, name, *converter, &fn_name, &fn_args, &params,
+                ));
             }
         }
     }
@@ -178,7 +206,12 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
     let struct_and_consts = quote! {
         #(#cfgs)*
         #[doc(hidden)]
-        #[allow(non_camel_case_types, dead_code, clippy::empty_structs_with_brackets)]
+        #[allow(
+            non_camel_case_types,
+            dead_code,
+            clippy::empty_structs_with_brackets,
+            clippy::exhaustive_structs
+        )]
         #vis struct #ident {}
     };
     let info_consts = quote! {
@@ -193,7 +226,7 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
         let errors = combine(errors);
         return quote! {
             #errors
-            #func
+            #item
             #struct_and_consts
             #(#cfgs)*
             impl ::httpserver::__private::RouteInfo for #ident {
@@ -207,19 +240,36 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
 
     // Compile-time check that each path parameter's type fits its converter, pointing at
     // the argument's type.
-    let asserts = fn_args.iter().filter_map(|arg| {
-        let (_, converter) = arg.param.as_ref()?;
-        let ty = &arg.ty;
-        let assert = match converter {
-            Converter::Int => quote!(assert_int_param),
-            Converter::Float => quote!(assert_float_param),
-            Converter::Path => quote!(assert_path_param),
-            Converter::Str => quote!(assert_str_param),
-        };
-        Some(quote_spanned! {ty.span()=>
-            ::httpserver::__private::#assert::<#ty>();
+    let asserts = fn_args
+        .iter()
+        .filter_map(|arg| {
+            let (_, converter) = arg.param.as_ref()?;
+            let ty = &arg.ty;
+            let assert = match converter {
+                Converter::Int => quote!(assert_int_param),
+                Converter::Float => quote!(assert_float_param),
+                Converter::Path => quote!(assert_path_param),
+                Converter::Str => quote!(assert_str_param),
+            };
+            Some(quote_spanned! {ty.span()=>
+                ::httpserver::__private::#assert::<#ty>();
+            })
         })
-    });
+        .collect::<Vec<_>>();
+
+    let checks = if asserts.is_empty() {
+        TokenStream::new()
+    } else {
+        quote! {
+            #(#cfgs)*
+            const _: () = {
+                #[allow(dead_code)]
+                fn __check() {
+                    #(#asserts)*
+                }
+            };
+        }
+    };
 
     // `__accepts`: the values of the parameters, in pattern order, parse as the argument
     // types (e.g. `<int:n>` bound to a `u8` rejects "300").
@@ -260,34 +310,41 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
         }
     });
 
-    // Errors about the return type (`IntoResponse`) point at the return type.
-    let ret_span = match &sig.output {
-        ReturnType::Type(_, ty) => ty.span(),
-        ReturnType::Default => sig.ident.span(),
+    // Errors about the return type (`IntoResponse`) point at the return type: the call's
+    // first token sits on the type's first token and its last on the type's last.
+    let (ret_first, ret_last) = match &sig.output {
+        ReturnType::Type(_, ty) => first_last_span(ty),
+        ReturnType::Default => (sig.ident.span(), sig.ident.span()),
     };
     let mut callee = sig.ident.clone();
-    callee.set_span(ret_span);
+    callee.set_span(ret_first.resolved_at(sig.ident.span()));
     let call = if sig.asyncness.is_some() {
-        quote_spanned! {ret_span=>
-            ::httpserver::__private::into_response(#callee(#(#vars),*).await)
+        let await_ = quote_spanned!(ret_last=> .await);
+        quote_spanned! {ret_first=>
+            ::httpserver::__private::into_response(#callee(#(#vars),*) #await_)
         }
     } else {
-        quote_spanned! {ret_span=>
-            ::httpserver::__private::run_blocking(move || #callee(#(#vars),*)).await
+        let mut call_args = Group::new(Delimiter::Parenthesis, quote!(#(#vars),*));
+        call_args.set_span(ret_last);
+        quote_spanned! {ret_first=>
+            ::httpserver::__private::run_blocking(move || #callee #call_args).await
         }
+    };
+
+    // A handler whose future is not `Send` gets its error at the function's name.
+    let handler_future = quote_spanned! {sig.ident.span()=>
+        ::httpserver::__private::box_future(async move {
+            #(#bindings)*
+            ::core::mem::drop(#req);
+            #call
+        })
     };
 
     quote! {
-        #func
+        #item
         #struct_and_consts
 
-        #(#cfgs)*
-        const _: () = {
-            #[allow(dead_code)]
-            fn __check() {
-                #(#asserts)*
-            }
-        };
+        #checks
 
         #(#cfgs)*
         impl ::httpserver::__private::RouteInfo for #ident {
@@ -300,11 +357,7 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
                 }
 
                 fn __handle(#req: ::httpserver::Request) -> ::httpserver::__private::HandlerFuture {
-                    ::httpserver::__private::box_future(async move {
-                        #(#bindings)*
-                        ::core::mem::drop(#req);
-                        #call
-                    })
+                    #handler_future
                 }
 
                 ::httpserver::Route::new(
@@ -353,6 +406,14 @@ fn missing_param_error(
              arguments{hint}"
         ),
     )
+}
+
+/// The spans of the first and the last token of `tokens`.
+fn first_last_span(tokens: &impl ToTokens) -> (Span, Span) {
+    let mut iter = tokens.to_token_stream().into_iter();
+    let first = iter.next().map_or_else(Span::call_site, |t| t.span());
+    let last = iter.last().map_or(first, |t| t.span());
+    (first, last)
 }
 
 /// Argument types the generated code cannot bind.
@@ -465,13 +526,34 @@ mod tests {
         );
         assert!(errors_of(&out).is_empty(), "{out}");
         assert!(out.contains("struct get_user { }"), "{out}");
-        assert!(out.contains("const NAME : & 'static str = \"get_user\""), "{out}");
-        assert!(out.contains("const PATTERN : & 'static str = \"/users/<int:id>\""), "{out}");
-        assert!(out.contains("const METHODS : & 'static [& 'static str] = & [\"GET\"]"), "{out}");
-        assert!(out.contains(":: httpserver :: __private :: assert_int_param :: < i64 > ()"), "{out}");
-        assert!(out.contains(":: httpserver :: __private :: path_param :: < i64 > (& __req , \"id\")"), "{out}");
-        assert!(out.contains(":: httpserver :: __private :: accepts :: < i64 > (__values [0usize])"), "{out}");
-        assert!(out.contains("into_response (get_user (__arg0) . await)"), "{out}");
+        assert!(
+            out.contains("const NAME : & 'static str = \"get_user\""),
+            "{out}"
+        );
+        assert!(
+            out.contains("const PATTERN : & 'static str = \"/users/<int:id>\""),
+            "{out}"
+        );
+        assert!(
+            out.contains("const METHODS : & 'static [& 'static str] = & [\"GET\"]"),
+            "{out}"
+        );
+        assert!(
+            out.contains(":: httpserver :: __private :: assert_int_param :: < i64 > ()"),
+            "{out}"
+        );
+        assert!(
+            out.contains(":: httpserver :: __private :: path_param :: < i64 > (& __req , \"id\")"),
+            "{out}"
+        );
+        assert!(
+            out.contains(":: httpserver :: __private :: accepts :: < i64 > (__values [0usize])"),
+            "{out}"
+        );
+        assert!(
+            out.contains("into_response (get_user (__arg0) . await)"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -480,7 +562,12 @@ mod tests {
             Kind::Route,
             quote!("/x/<name>/<path:rest>", methods = ["get", "post"]),
             quote!(
-                pub(crate) fn h(db: State<Db>, rest: PathBuf, Json(body): Json<Value>, mut name: String) -> String {
+                pub(crate) fn h(
+                    db: State<Db>,
+                    rest: PathBuf,
+                    Json(body): Json<Value>,
+                    mut name: String,
+                ) -> String {
                     String::new()
                 }
             ),
@@ -488,14 +575,32 @@ mod tests {
         assert!(errors_of(&out).is_empty(), "{out}");
         assert!(out.contains("pub (crate) struct h { }"), "{out}");
         assert!(out.contains("& [\"GET\" , \"POST\"]"), "{out}");
-        assert!(out.contains("extract :: < State < Db > > (& __req)"), "{out}");
-        assert!(out.contains("extract :: < Json < Value > > (& __req)"), "{out}");
-        assert!(out.contains("path_param :: < String > (& __req , \"name\")"), "{out}");
-        assert!(out.contains("path_param :: < PathBuf > (& __req , \"rest\")"), "{out}");
+        assert!(
+            out.contains("extract :: < State < Db > > (& __req)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("extract :: < Json < Value > > (& __req)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("path_param :: < String > (& __req , \"name\")"),
+            "{out}"
+        );
+        assert!(
+            out.contains("path_param :: < PathBuf > (& __req , \"rest\")"),
+            "{out}"
+        );
         assert!(out.contains("assert_str_param :: < String > ()"), "{out}");
         assert!(out.contains("assert_path_param :: < PathBuf > ()"), "{out}");
-        assert!(!out.contains("accepts ::"), "String and PathBuf need no check: {out}");
-        assert!(out.contains("run_blocking (move || h (__arg0 , __arg1 , __arg2 , __arg3))"), "{out}");
+        assert!(
+            !out.contains("accepts ::"),
+            "String and PathBuf need no check: {out}"
+        );
+        assert!(
+            out.contains("run_blocking (move || h (__arg0 , __arg1 , __arg2 , __arg3))"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -511,14 +616,24 @@ mod tests {
         );
         assert_eq!(
             errors_of(&out),
-            ["path parameter `id` has no argument; add `id: i64` to `get_user`'s arguments \
-              (did you mean to rename `ide` to `id`?)"]
+            [
+                "path parameter `id` has no argument; add `id: i64` to `get_user`'s arguments \
+              (did you mean to rename `ide` to `id`?)"
+            ]
         );
         // The function and the struct are still there.
         assert!(out.contains("async fn get_user"), "{out}");
         assert!(out.contains("struct get_user { }"), "{out}");
 
-        let out = expand_str(GET, quote!("/p/<path:file>"), quote!(fn f(req: Request) -> String { String::new() }));
+        let out = expand_str(
+            GET,
+            quote!("/p/<path:file>"),
+            quote!(
+                fn f(req: Request) -> String {
+                    String::new()
+                }
+            ),
+        );
         assert_eq!(
             errors_of(&out),
             ["path parameter `file` has no argument; add `file: String` to `f`'s arguments"]
@@ -530,32 +645,102 @@ mod tests {
         let out = expand_str(
             GET,
             quote!("/t/<kind>"),
-            quote!(async fn r#type(r#kind: String) -> String { kind }),
+            quote!(
+                async fn r#type(r#kind: String) -> String {
+                    kind
+                }
+            ),
         );
         assert!(errors_of(&out).is_empty(), "{out}");
         assert!(out.contains("NAME : & 'static str = \"type\""), "{out}");
-        assert!(out.contains("path_param :: < String > (& __req , \"kind\")"), "{out}");
+        assert!(
+            out.contains("path_param :: < String > (& __req , \"kind\")"),
+            "{out}"
+        );
         assert!(out.contains("struct r#type { }"), "{out}");
     }
 
     #[test]
     fn signature_errors() {
-        let out = expand_str(GET, quote!("/"), quote!(async fn m(&self) -> String { String::new() }));
+        let out = expand_str(
+            GET,
+            quote!("/"),
+            quote!(
+                async fn m(&self) -> String {
+                    String::new()
+                }
+            ),
+        );
         let errs = errors_of(&out);
-        assert!(errs[0].starts_with("handlers must be free functions without generics"), "{errs:?}");
+        assert!(
+            errs[0].starts_with("handlers must be free functions without generics"),
+            "{errs:?}"
+        );
         assert!(!out.contains("struct"), "{out}");
 
-        let out = expand_str(GET, quote!("/"), quote!(async fn g<T>(t: State<T>) -> String { String::new() }));
+        let out = expand_str(
+            GET,
+            quote!("/"),
+            quote!(
+                async fn g<T>(t: State<T>) -> String {
+                    String::new()
+                }
+            ),
+        );
         assert!(errors_of(&out)[0].starts_with("handlers must be free functions without generics"));
 
-        let out = expand_str(GET, quote!("/"), quote!(async fn g(t: impl Sized) -> String { String::new() }));
+        let out = expand_str(
+            GET,
+            quote!("/"),
+            quote!(
+                async fn g(t: impl Sized) -> String {
+                    String::new()
+                }
+            ),
+        );
         assert!(errors_of(&out)[0].starts_with("handlers must be free functions without generics"));
 
-        let out = expand_str(GET, quote!("/<name>"), quote!(async fn g(name: &str) -> String { String::new() }));
+        let out = expand_str(
+            GET,
+            quote!("/<name>"),
+            quote!(
+                async fn g(name: &str) -> String {
+                    String::new()
+                }
+            ),
+        );
         assert!(errors_of(&out)[0].contains("use `String` instead"));
 
-        let out = expand_str(GET, quote!("/"), quote!(struct S;));
+        let out = expand_str(
+            GET,
+            quote!("/"),
+            quote!(
+                struct S;
+            ),
+        );
         assert!(errors_of(&out)[0].starts_with("#[get] goes on a handler function"));
+    }
+
+    #[test]
+    fn body_is_not_parsed() {
+        let out = expand_str(
+            GET,
+            quote!("/"),
+            quote!(async fn f() -> String { let x = ; }),
+        );
+        assert!(errors_of(&out).is_empty(), "{out}");
+        assert!(out.contains("struct f { }"), "{out}");
+        assert!(
+            out.contains("let x = ;"),
+            "the body is emitted as written: {out}"
+        );
+
+        // A signature that does not parse is left to rustc.
+        let item = quote!(async fn f(x: ) -> String { String::new() });
+        assert_eq!(
+            expand(GET, quote!("/"), item.clone()).to_string(),
+            item.to_string()
+        );
     }
 
     #[test]
@@ -563,7 +748,11 @@ mod tests {
         let out = expand_str(
             Kind::Route,
             quote!("/a/<int:id>", methods = ["GETT"], bogus = 1),
-            quote!(async fn g() -> String { String::new() }),
+            quote!(
+                async fn g() -> String {
+                    String::new()
+                }
+            ),
         );
         assert_eq!(errors_of(&out).len(), 3, "{out}");
     }

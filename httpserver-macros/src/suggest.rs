@@ -33,7 +33,7 @@ where
             continue;
         }
         let d = edit_distance(&target_lower, &candidate.to_lowercase());
-        if d <= limit && best.map_or(true, |(best_d, _)| d < best_d) {
+        if d <= limit && !matches!(best, Some((best_d, _)) if best_d <= d) {
             best = Some((d, candidate));
         }
     }
@@ -68,7 +68,10 @@ mod tests {
         assert_eq!(closest("user_id", ["usr_ids", "user_i"]), Some("user_i"));
         assert_eq!(closest("methods", ["methods"]), None);
         assert_eq!(closest("methods", ["method"]), Some("method"));
-        assert_eq!(closest("filepath", ["file_path", "path"]), Some("file_path"));
+        assert_eq!(
+            closest("filepath", ["file_path", "path"]),
+            Some("file_path")
+        );
         assert_eq!(closest("anything", std::iter::empty()), None);
     }
 }

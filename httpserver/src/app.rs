@@ -9,8 +9,16 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::dispatch::AppCore;
+use std::future::Future;
+
+use crate::dispatch::{build_router, AppCore};
+use crate::error::{HttpError, IntoStatusCode};
+use crate::error_handlers::ErrorHandlers;
+use crate::hooks::{self, AfterHook, BeforeHook};
+use crate::request::Request;
+use crate::response::{IntoResponse, Response};
 use crate::route::Route;
+use crate::testing::TestClient;
 
 type StateMap = HashMap<TypeId, Arc<dyn Any + Send + Sync>>;
 
@@ -49,10 +57,14 @@ impl Default for Config {
 ///     App::new().routes(collect_routes![hello]).run("127.0.0.1:8000")
 /// }
 /// ```
+#[derive(Clone)]
 pub struct App {
     routes: Vec<Route>,
     state: StateMap,
-    pub(crate) config: Config,
+    before: Vec<BeforeHook>,
+    after: Vec<AfterHook>,
+    errors: ErrorHandlers,
+    config: Config,
     handle: AppHandle,
 }
 
@@ -68,6 +80,9 @@ impl App {
         App {
             routes: Vec::new(),
             state: StateMap::new(),
+            before: Vec::new(),
+            after: Vec::new(),
+            errors: ErrorHandlers::default(),
             config: Config::default(),
             handle: AppHandle::detached(),
         }
@@ -85,6 +100,96 @@ impl App {
     /// reachable as `req.app().state::<T>()`. One value per type; a second replaces the first.
     pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
         self.state.insert(TypeId::of::<T>(), Arc::new(value));
+        self
+    }
+
+    /// Adds a hook that runs before every routed request, in registration order. The
+    /// first hook that returns `Some(response)` answers the request: later hooks and the
+    /// handler do not run. Requests refused before routing (413, 408, a bad path) skip it.
+    ///
+    /// ```
+    /// use httpserver::{App, Request, Response, IntoResponse};
+    /// async fn auth_check(req: Request) -> Option<Response> {
+    ///     if req.header("authorization").is_none() {
+    ///         return Some(("unauthorized", 401).into_response());
+    ///     }
+    ///     None // go on to the handler
+    /// }
+    /// let app = App::new().before_request(auth_check);
+    /// ```
+    pub fn before_request<F, Fut, R>(mut self, hook: F) -> Self
+    where
+        F: Fn(Request) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Option<R>> + Send + 'static,
+        R: IntoResponse,
+    {
+        self.before.push(hooks::before(hook));
+        self
+    }
+
+    /// Adds a hook that runs on every response the app produces (error responses, 404,
+    /// 405, 413 and short-circuits included), in registration order, each on the
+    /// previous hook's result.
+    ///
+    /// ```
+    /// use httpserver::{App, Request, Response};
+    /// async fn add_cors(_req: Request, mut res: Response) -> Response {
+    ///     res.headers_mut().insert("access-control-allow-origin", "*".parse().unwrap());
+    ///     res
+    /// }
+    /// let app = App::new().after_request(add_cors);
+    /// ```
+    pub fn after_request<F, Fut, R>(mut self, hook: F) -> Self
+    where
+        F: Fn(Request, Response) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        R: IntoResponse,
+    {
+        self.after.push(hooks::after(hook));
+        self
+    }
+
+    /// Handles every error response with `status` (404, 405, 413, 500, an
+    /// [`HttpError`](crate::HttpError) or `abort` of that status). For a 500 caused by
+    /// another error type or a panic, the handler receives a generic `HttpError` 500.
+    ///
+    /// ```
+    /// use httpserver::{App, HttpError, IntoResponse, Json, Request};
+    /// use serde_json::json;
+    /// async fn not_found(_req: Request, _err: HttpError) -> impl IntoResponse {
+    ///     (Json(json!({"error": "not found"})), 404)
+    /// }
+    /// let app = App::new().error_handler(404, not_found);
+    /// ```
+    pub fn error_handler<F, Fut, R>(mut self, status: impl IntoStatusCode, handler: F) -> Self
+    where
+        F: Fn(Request, HttpError) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        R: IntoResponse,
+    {
+        self.errors.add_for_status(status.into_status_code(), handler);
+        self
+    }
+
+    /// Handles the errors of one type, taken from `handler`'s second argument, which
+    /// receives the error by value. It comes before any handler by status.
+    ///
+    /// ```
+    /// use httpserver::{App, IntoResponse, Json, Request};
+    /// use serde_json::json;
+    /// async fn bad_value(_req: Request, err: std::num::ParseIntError) -> impl IntoResponse {
+    ///     (Json(json!({"error": err.to_string()})), 400)
+    /// }
+    /// let app = App::new().error_handler_for(bad_value);
+    /// ```
+    pub fn error_handler_for<E, F, Fut, R>(mut self, handler: F) -> Self
+    where
+        E: std::error::Error + Send + Sync + 'static,
+        F: Fn(Request, E) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        R: IntoResponse,
+    {
+        self.errors.add_for_type(handler);
         self
     }
 
@@ -152,13 +257,45 @@ impl App {
         crate::server::serve(core, listener).await
     }
 
+    /// An in-process client that sends requests through this app's whole pipeline
+    /// (hooks, routing, extraction, error handlers, limits) without a socket.
+    ///
+    /// Panics if two routes conflict, as [`serve`](App::serve) would refuse to start.
+    ///
+    /// ```
+    /// use httpserver::{collect_routes, get, App};
+    ///
+    /// #[get("/users/<int:id>")]
+    /// async fn user(id: u32) -> String { format!("user {id}") }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let client = App::new().routes(collect_routes![user]).test_client();
+    /// let res = client.get("/users/5").send().await;
+    /// assert_eq!(res.status(), 200);
+    /// assert_eq!(res.text(), "user 5");
+    /// # });
+    /// ```
+    pub fn test_client(&self) -> TestClient {
+        match self.clone().into_core() {
+            Ok(core) => TestClient::new(core),
+            Err(e) => panic!("the app cannot start: {e}"),
+        }
+    }
+
     /// Freezes the app into what serves requests: the route table and shared state.
     pub(crate) fn into_core(self) -> std::io::Result<Arc<AppCore>> {
         // Set once; an app built twice from clones of one handle keeps the first state.
         let _ = self.handle.inner.state.set(self.state);
-        let core = AppCore::new(self.routes, self.config, self.handle)
+        let router = build_router(self.routes)
             .map_err(|msg| std::io::Error::new(std::io::ErrorKind::InvalidInput, msg))?;
-        Ok(Arc::new(core))
+        Ok(Arc::new(AppCore {
+            router,
+            before: self.before,
+            after: self.after,
+            errors: self.errors,
+            config: self.config,
+            handle: self.handle,
+        }))
     }
 }
 

@@ -15,43 +15,50 @@ use crate::error::{panic_message, Failure, HttpError};
 use crate::request::{Request, RequestParts};
 use crate::response::{Body, IntoResponse, Response};
 use crate::route::Route;
+use crate::error_handlers::ErrorHandlers;
+use crate::hooks::{run_after, run_before, AfterHook, BeforeHook};
 use crate::router::{InsertError, Lookup, Router};
 
-/// An app frozen for serving: the route table, the configuration and the handle.
+/// An app frozen for serving: the route table, middleware, error handlers, the
+/// configuration and the handle.
 pub(crate) struct AppCore {
     pub(crate) router: Router<Route>,
+    pub(crate) before: Vec<BeforeHook>,
+    pub(crate) after: Vec<AfterHook>,
+    pub(crate) errors: ErrorHandlers,
     pub(crate) config: Config,
     pub(crate) handle: AppHandle,
 }
 
-impl AppCore {
-    /// Builds the route table; a route registered twice is an error naming both handlers.
-    pub(crate) fn new(routes: Vec<Route>, config: Config, handle: AppHandle) -> Result<Self, String> {
-        let mut router = Router::new();
-        for route in routes {
-            let methods = parse_methods(&route)?;
-            let (name, pattern) = (route.name(), route.pattern());
-            match router.insert(pattern, &methods, route) {
-                Ok(()) => {}
-                Err(InsertError::Duplicate { existing }) => {
-                    return Err(format!(
-                        "route conflict: `{}` ({} {}) and `{}` ({} {}) answer the same requests; \
-                         remove one or change its path",
-                        existing.name(),
-                        existing.methods().join(","),
-                        existing.pattern(),
-                        name,
-                        methods_text(&methods),
-                        pattern
-                    ))
-                }
-                Err(InsertError::Pattern(e)) => {
-                    return Err(format!("route `{name}` has an invalid pattern {pattern:?}: {}", e.message))
-                }
+/// Builds the route table; a route registered twice is an error naming both handlers.
+pub(crate) fn build_router(routes: Vec<Route>) -> Result<Router<Route>, String> {
+    let mut router = Router::new();
+    for route in routes {
+        let methods = parse_methods(&route)?;
+        let (name, pattern) = (route.name(), route.pattern());
+        match router.insert(pattern, &methods, route) {
+            Ok(()) => {}
+            Err(InsertError::Duplicate { existing }) => {
+                return Err(format!(
+                    "route conflict: `{}` ({} {}) and `{}` ({} {}) answer the same requests; \
+                     remove one or change its path",
+                    existing.name(),
+                    existing.methods().join(","),
+                    existing.pattern(),
+                    name,
+                    methods_text(&methods),
+                    pattern
+                ))
+            }
+            Err(InsertError::Pattern(e)) => {
+                return Err(format!(
+                    "route `{name}` has an invalid pattern {pattern:?}: {}",
+                    e.message
+                ))
             }
         }
-        Ok(AppCore { router, config, handle })
     }
+    Ok(router)
 }
 
 fn parse_methods(route: &Route) -> Result<Vec<Method>, String> {
@@ -76,53 +83,75 @@ pub(crate) struct Incoming {
     pub(crate) client_addr: SocketAddr,
 }
 
-/// Answers one request.
+/// Answers one request: before hooks, the handler (or the reason there is none), error
+/// handlers, after hooks.
 pub(crate) async fn dispatch(core: &AppCore, incoming: Incoming) -> Response {
     let Incoming { head, body, client_addr } = incoming;
-    let body = match body {
-        Ok(body) => body,
-        Err(e) => return e.into_response(),
+    let decoded = decode_path(head.uri.path());
+    let (body, outcome) = match (body, &decoded) {
+        (Err(e), _) => (Bytes::new(), Outcome::Refused(e.into_response())),
+        (Ok(body), None) => {
+            let e = HttpError::new(400, "the path is not valid percent-encoded UTF-8");
+            (body, Outcome::Refused(e.into_response()))
+        }
+        (Ok(body), Some(path)) => (body, route_request(core, &head, path)),
     };
-    let Some(path) = decode_path(head.uri.path()) else {
-        return HttpError::new(400, "the path is not valid percent-encoded UTF-8").into_response();
-    };
-    let routed = route_request(core, &head, &path);
-    let path_params = match &routed {
-        Ok((_, params)) => params.clone(),
-        Err(_) => HashMap::new(),
+    let path_params = match &outcome {
+        Outcome::Routed(_, params) => params.clone(),
+        _ => HashMap::new(),
     };
     let request = Request::from_parts(RequestParts {
         method: head.method,
-        uri: head.uri,
+        uri: head.uri.clone(),
         version: head.version,
-        path,
+        path: decoded.unwrap_or_else(|| head.uri.path().to_owned()),
         headers: head.headers,
         body,
         path_params,
         client_addr,
         app: core.handle.clone(),
     });
-    match routed {
-        Ok((route, _)) => run_handler(route, request).await,
-        Err(response) => response,
-    }
+    let response = match outcome {
+        // Refused before routing (body over the limit, too slow, undecodable path): no
+        // hook that expects a well-formed request sees it.
+        Outcome::Refused(response) => response,
+        Outcome::Routed(route, _) => match run_before(&core.before, &request).await {
+            Some(early) => early,
+            None => run_handler(route, request.clone()).await,
+        },
+        Outcome::Unrouted(response) => run_before(&core.before, &request)
+            .await
+            .unwrap_or(response),
+    };
+    let response = core.errors.settle(&request, response).await;
+    run_after(&core.after, &request, response).await
 }
 
-type Routed<'a> = Result<(&'a Route, HashMap<String, String>), Response>;
+/// Where routing left a request.
+enum Outcome<'a> {
+    /// Refused before routing; the response says why.
+    Refused(Response),
+    /// A route takes it, with these path parameters.
+    Routed(&'a Route, HashMap<String, String>),
+    /// No route takes it: 404, 405, the OPTIONS answer or a trailing-slash redirect.
+    Unrouted(Response),
+}
 
 /// Finds the route for the request, or the response that says why there is none.
-fn route_request<'a>(core: &'a AppCore, head: &http::request::Parts, path: &str) -> Routed<'a> {
+fn route_request<'a>(core: &'a AppCore, head: &http::request::Parts, path: &str) -> Outcome<'a> {
     let lookup = core
         .router
         .lookup(&head.method, path, |route: &Route, values: &[&str]| route.accepts(values));
     match lookup {
-        Lookup::Found { value, params } => Ok((
+        Lookup::Found { value, params } => Outcome::Routed(
             value,
             params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
-        )),
-        Lookup::MethodNotAllowed { allowed } => Err(answer_disallowed(&head.method, &allowed)),
-        Lookup::RedirectTrailingSlash => Err(redirect_to_slash(&head.uri)),
-        Lookup::NotFound => Err(HttpError::new(404, "Not Found").into_response()),
+        ),
+        Lookup::MethodNotAllowed { allowed } => {
+            Outcome::Unrouted(answer_disallowed(&head.method, &allowed))
+        }
+        Lookup::RedirectTrailingSlash => Outcome::Unrouted(redirect_to_slash(&head.uri)),
+        Lookup::NotFound => Outcome::Unrouted(HttpError::new(404, "Not Found").into_response()),
     }
 }
 

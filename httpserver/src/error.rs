@@ -138,3 +138,11 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         "a panic without a message".to_owned()
     }
 }
+
+/// The 500 sent when error handling itself failed: plain text, no details, and no failure
+/// attached, so nothing tries to handle it again.
+pub(crate) fn default_500() -> crate::Response {
+    crate::Response::new("Internal Server Error")
+        .with_status(StatusCode::INTERNAL_SERVER_ERROR)
+        .with_content_type("text/plain; charset=utf-8")
+}

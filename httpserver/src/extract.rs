@@ -52,14 +52,16 @@ impl<T: DeserializeOwned> FromRequest for Json<T> {
 ///
 /// ```
 /// use httpserver::{get, App, State};
-/// struct Greeting(&'static str);
-///
-/// #[get("/greet")]
-/// async fn greet(greeting: State<Greeting>) -> String {
-///     greeting.0.to_owned()
+/// struct Greeting {
+///     text: &'static str,
 /// }
 ///
-/// let app = App::new().state(Greeting("hi")).routes(httpserver::collect_routes![greet]);
+/// #[get("/greet")]
+/// async fn greet(greeting: State<Greeting>) -> &'static str {
+///     greeting.text // State<T> derefs to T
+/// }
+///
+/// let app = App::new().state(Greeting { text: "hi" }).routes(httpserver::collect_routes![greet]);
 /// ```
 #[derive(Debug)]
 pub struct State<T>(pub Arc<T>);

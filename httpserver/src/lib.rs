@@ -33,7 +33,9 @@ extern crate self as httpserver;
 mod app;
 mod dispatch;
 mod error;
+mod error_handlers;
 mod extract;
+mod hooks;
 mod read_body;
 mod request;
 mod response;
@@ -41,6 +43,7 @@ mod route;
 #[doc(hidden)]
 pub mod router;
 mod server;
+mod testing;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -52,6 +55,7 @@ pub use extract::{Form, FromRequest, Query, State};
 pub use request::{Request, RequestBuilder};
 pub use response::{Body, Html, IntoHeaders, IntoResponse, Json, Redirect, Response};
 pub use route::Route;
+pub use testing::{TestClient, TestRequest, TestResponse, TestStream};
 
 pub use http::{HeaderMap, Method, StatusCode};
 pub use httpserver_macros::{collect_routes, delete, get, patch, post, put, route};

@@ -22,7 +22,9 @@ pub struct TestServer {
 impl TestServer {
     /// Starts `app` (signals off: a test process must stay killable).
     pub async fn start(app: App) -> TestServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local addr");
         let app = app.handle_signals(false);
         let handle = app.handle();
@@ -42,7 +44,10 @@ impl TestServer {
 
     /// `GET path` with `Connection: close`.
     pub async fn get(&self, path: &str) -> HttpResponse {
-        self.send(&format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")).await
+        self.send(&format!(
+            "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
+        ))
+        .await
     }
 
     /// Asks for a graceful shutdown and waits until `serve` returns.
@@ -70,7 +75,10 @@ pub struct Conn {
 impl Conn {
     pub async fn open(addr: SocketAddr) -> Conn {
         let stream = TcpStream::connect(addr).await.expect("connect");
-        Conn { stream, buf: Vec::new() }
+        Conn {
+            stream,
+            buf: Vec::new(),
+        }
     }
 
     pub async fn write(&mut self, bytes: &[u8]) {
@@ -98,15 +106,23 @@ impl Conn {
             if let Some(i) = find(&self.buf, b"\r\n\r\n") {
                 break i + 4;
             }
-            assert!(self.fill().await > 0, "connection closed before a full response head: {:?}", String::from_utf8_lossy(&self.buf));
+            assert!(
+                self.fill().await > 0,
+                "connection closed before a full response head: {:?}",
+                String::from_utf8_lossy(&self.buf)
+            );
         };
-        let head = String::from_utf8(self.buf[..head_end].to_vec()).expect("response head is UTF-8");
+        let head =
+            String::from_utf8(self.buf[..head_end].to_vec()).expect("response head is UTF-8");
         self.buf.drain(..head_end);
         let mut response = HttpResponse::parse_head(&head);
         if head_only || response.status == 204 || response.status == 304 {
             return response;
         }
-        if response.header("transfer-encoding").is_some_and(|te| te.contains("chunked")) {
+        if response
+            .header("transfer-encoding")
+            .is_some_and(|te| te.contains("chunked"))
+        {
             response.body = self.read_chunked(&mut response.chunks).await;
         } else if let Some(len) = response.header("content-length") {
             let len: usize = len.parse().expect("numeric content-length");
@@ -128,7 +144,10 @@ impl Conn {
                 if let Some(i) = find(&self.buf, b"\r\n") {
                     break i;
                 }
-                assert!(self.fill().await > 0, "connection closed inside a chunk size");
+                assert!(
+                    self.fill().await > 0,
+                    "connection closed inside a chunk size"
+                );
             };
             let size_text = String::from_utf8_lossy(&self.buf[..line_end]).to_string();
             let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
@@ -206,13 +225,22 @@ impl HttpResponse {
             .filter_map(|l| l.split_once(':'))
             .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
             .collect();
-        HttpResponse { status_line, status, headers, body: Vec::new(), chunks: Vec::new() }
+        HttpResponse {
+            status_line,
+            status,
+            headers,
+            body: Vec::new(),
+            chunks: Vec::new(),
+        }
     }
 
     /// The first value of a header (name in any case).
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn text(&self) -> String {
@@ -220,6 +248,77 @@ impl HttpResponse {
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.text()))
+    }
+}
+
+/// A full HTTP/1.1 request: `method target`, a `Host`, the extra `headers`, a
+/// `Content-Length` when `body` is not empty, and `Connection: close` unless `keep_alive`.
+pub fn request(
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+    keep_alive: bool,
+) -> String {
+    let mut req = format!("{method} {target} HTTP/1.1\r\nHost: test\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !body.is_empty() {
+        req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    if !keep_alive {
+        req.push_str("Connection: close\r\n");
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    req
+}
+
+impl TestServer {
+    /// `method target` with `body` (and its `Content-Length`) on a new connection.
+    pub async fn call(&self, method: &str, target: &str, body: &str) -> HttpResponse {
+        self.send(&request(method, target, &[], body, false)).await
+    }
+
+    /// `method target` with extra headers and `body` on a new connection.
+    pub async fn call_with(
+        &self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> HttpResponse {
+        self.send(&request(method, target, headers, body, false))
+            .await
+    }
+}
+
+impl HttpResponse {
+    /// The methods of the `Allow` header, sorted (whatever the separators).
+    pub fn allowed(&self) -> Vec<String> {
+        let mut methods: Vec<String> = self
+            .header("allow")
+            .unwrap_or_else(|| panic!("no Allow header in {self:?}"))
+            .split(',')
+            .map(|m| m.trim().to_owned())
+            .filter(|m| !m.is_empty())
+            .collect();
+        methods.sort();
+        methods
+    }
+
+    /// Asserts the status, with the whole response in the message when it differs.
+    #[track_caller]
+    pub fn assert_status(&self, status: u16) -> &Self {
+        assert_eq!(
+            self.status,
+            status,
+            "unexpected status; body: {:?}; response: {self:?}",
+            self.text()
+        );
+        self
     }
 }

@@ -128,6 +128,10 @@ impl Response {
         self.failure.as_ref()
     }
 
+    pub(crate) fn take_failure(&mut self) -> Option<Failure> {
+        self.failure.take()
+    }
+
 
     /// Converts into the `http` crate's response, as hyper sends it.
     pub(crate) fn into_http(self) -> http::Response<Body> {
