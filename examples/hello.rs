@@ -145,7 +145,10 @@ struct Login {
 
 #[post("/login")]
 async fn login(Form(login): Form<Login>) -> Html<String> {
-    Html(format!("<p>Welcome, {}</p><a href=\"/\">back</a>", login.user))
+    Html(format!(
+        "<p>Welcome, {}</p><a href=\"/\">back</a>",
+        login.user
+    ))
 }
 
 #[get("/sync")]
@@ -214,16 +217,35 @@ async fn trigger_shutdown(req: Request) -> Value {
 fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
     App::new()
         .state(Stats::default())
         .routes(collect_routes![
-            index, hello, echo, get_user, update_user, delete_user, patch_user, price, greet,
-            get_file, items, search, typed_search, login, sync_handler, docs, coerce,
-            coerce_option, fail_http, fail_abort, fail_parse, fail_panic, trigger_shutdown
+            index,
+            hello,
+            echo,
+            get_user,
+            update_user,
+            delete_user,
+            patch_user,
+            price,
+            greet,
+            get_file,
+            items,
+            search,
+            typed_search,
+            login,
+            sync_handler,
+            docs,
+            coerce,
+            coerce_option,
+            fail_http,
+            fail_abort,
+            fail_parse,
+            fail_panic,
+            trigger_shutdown
         ])
         .run("127.0.0.1:8000")
 }

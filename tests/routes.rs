@@ -252,11 +252,13 @@ async fn precedence_static_int_float_string_path() {
 // Arguments in any order, methods
 // ---------------------------------------------------------------------------------------
 
-struct Prefix(&'static str);
+struct Prefix {
+    text: &'static str,
+}
 
 #[get("/order/<a>/<int:b>")]
 async fn any_order(req: Request, b: i32, prefix: State<Prefix>, a: String) -> String {
-    format!("{} a={a} b={b} path={}", prefix.0, req.path())
+    format!("{} a={a} b={b} path={}", prefix.text, req.path())
 }
 
 #[get("/order2/<int:b>/<a>")]
@@ -268,7 +270,7 @@ async fn any_order_reversed(a: String, b: i32) -> String {
 async fn arguments_may_come_in_any_order() {
     let server = TestServer::start(
         App::new()
-            .state(Prefix(">>"))
+            .state(Prefix { text: ">>" })
             .routes(collect_routes![any_order, any_order_reversed]),
     )
     .await;
@@ -537,11 +539,16 @@ async fn duplicate_routes_across_two_routes_calls_fail_serve() {
 // Extractors
 // ---------------------------------------------------------------------------------------
 
-struct Counter(std::sync::atomic::AtomicU32);
+struct Counter {
+    hits: std::sync::atomic::AtomicU32,
+}
 
 #[get("/count")]
 async fn count(counter: State<Counter>) -> String {
-    let n = counter.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+    let n = counter
+        .hits
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        + 1;
     n.to_string()
 }
 
@@ -587,7 +594,9 @@ async fn update_thing(body: Json<Value>, id: u32, q: Query<Search>) -> Value {
 async fn extractors_app() -> TestServer {
     TestServer::start(
         App::new()
-            .state(Counter(Default::default()))
+            .state(Counter {
+                hits: Default::default(),
+            })
             .routes(collect_routes![
                 count,
                 create_user,

@@ -18,6 +18,7 @@ use crate::hooks::{self, AfterHook, BeforeHook};
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
 use crate::route::Route;
+use crate::service::AppService;
 use crate::testing::TestClient;
 
 type StateMap = HashMap<TypeId, Arc<dyn Any + Send + Sync>>;
@@ -167,7 +168,8 @@ impl App {
         Fut: Future<Output = R> + Send + 'static,
         R: IntoResponse,
     {
-        self.errors.add_for_status(status.into_status_code(), handler);
+        self.errors
+            .add_for_status(status.into_status_code(), handler);
         self
     }
 
@@ -280,6 +282,13 @@ impl App {
             Ok(core) => TestClient::new(core),
             Err(e) => panic!("the app cannot start: {e}"),
         }
+    }
+
+    /// The app as a [`tower_service::Service`], to run under another hyper server, inside
+    /// an axum router, or wrapped in tower-http layers. Fails, as `serve` would, if two
+    /// routes conflict.
+    pub fn into_service(self) -> std::io::Result<AppService> {
+        Ok(AppService::new(self.into_core()?))
     }
 
     /// Freezes the app into what serves requests: the route table and shared state.

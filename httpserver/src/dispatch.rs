@@ -12,11 +12,11 @@ use http::{Method, StatusCode};
 
 use crate::app::{AppHandle, Config};
 use crate::error::{panic_message, Failure, HttpError};
+use crate::error_handlers::ErrorHandlers;
+use crate::hooks::{run_after, run_before, AfterHook, BeforeHook};
 use crate::request::{Request, RequestParts};
 use crate::response::{Body, IntoResponse, Response};
 use crate::route::Route;
-use crate::error_handlers::ErrorHandlers;
-use crate::hooks::{run_after, run_before, AfterHook, BeforeHook};
 use crate::router::{InsertError, Lookup, Router};
 
 /// An app frozen for serving: the route table, middleware, error handlers, the
@@ -73,7 +73,11 @@ fn parse_methods(route: &Route) -> Result<Vec<Method>, String> {
 }
 
 fn methods_text(methods: &[Method]) -> String {
-    methods.iter().map(Method::as_str).collect::<Vec<_>>().join(",")
+    methods
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// The request line and headers, with the body as read (or why it could not be).
@@ -86,7 +90,11 @@ pub(crate) struct Incoming {
 /// Answers one request: before hooks, the handler (or the reason there is none), error
 /// handlers, after hooks.
 pub(crate) async fn dispatch(core: &AppCore, incoming: Incoming) -> Response {
-    let Incoming { head, body, client_addr } = incoming;
+    let Incoming {
+        head,
+        body,
+        client_addr,
+    } = incoming;
     let decoded = decode_path(head.uri.path());
     let (body, outcome) = match (body, &decoded) {
         (Err(e), _) => (Bytes::new(), Outcome::Refused(e.into_response())),
@@ -119,9 +127,7 @@ pub(crate) async fn dispatch(core: &AppCore, incoming: Incoming) -> Response {
             Some(early) => early,
             None => run_handler(route, request.clone()).await,
         },
-        Outcome::Unrouted(response) => run_before(&core.before, &request)
-            .await
-            .unwrap_or(response),
+        Outcome::Unrouted(response) => run_before(&core.before, &request).await.unwrap_or(response),
     };
     let response = core.errors.settle(&request, response).await;
     run_after(&core.after, &request, response).await
@@ -141,11 +147,16 @@ enum Outcome<'a> {
 fn route_request<'a>(core: &'a AppCore, head: &http::request::Parts, path: &str) -> Outcome<'a> {
     let lookup = core
         .router
-        .lookup(&head.method, path, |route: &Route, values: &[&str]| route.accepts(values));
+        .lookup(&head.method, path, |route: &Route, values: &[&str]| {
+            route.accepts(values)
+        });
     match lookup {
         Lookup::Found { value, params } => Outcome::Routed(
             value,
-            params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+            params
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
         ),
         Lookup::MethodNotAllowed { allowed } => {
             Outcome::Unrouted(answer_disallowed(&head.method, &allowed))
@@ -157,7 +168,9 @@ fn route_request<'a>(core: &'a AppCore, head: &http::request::Parts, path: &str)
 
 /// Runs the handler; a panic inside it becomes a 500 and the connection serves on.
 async fn run_handler(route: &Route, request: Request) -> Response {
-    let outcome = std::panic::AssertUnwindSafe(route.call(request)).catch_unwind().await;
+    let outcome = std::panic::AssertUnwindSafe(route.call(request))
+        .catch_unwind()
+        .await;
     let response = outcome.unwrap_or_else(|payload| {
         Response::from_failure(Failure::Panic(panic_message(payload.as_ref())))
     });
@@ -176,7 +189,8 @@ fn log_failure(handler: &str, response: &Response) {
 
 /// `OPTIONS` on a routed path lists the methods; any other method not routed there is a 405.
 fn answer_disallowed(method: &Method, allowed: &[Method]) -> Response {
-    let allow = HeaderValue::from_str(&methods_text(allowed)).unwrap_or(HeaderValue::from_static(""));
+    let allow =
+        HeaderValue::from_str(&methods_text(allowed)).unwrap_or(HeaderValue::from_static(""));
     let mut res = if method == Method::OPTIONS {
         Response::new(Body::empty()).with_status(StatusCode::NO_CONTENT)
     } else {

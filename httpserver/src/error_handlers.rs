@@ -110,7 +110,11 @@ impl ErrorHandlers {
     }
 
     /// The handler registered for the error's own type, or the error back.
-    fn by_error_type(&self, req: &Request, mut err: BoxError) -> Result<BoxFuture<Response>, BoxError> {
+    fn by_error_type(
+        &self,
+        req: &Request,
+        mut err: BoxError,
+    ) -> Result<BoxFuture<Response>, BoxError> {
         for (_, handler) in &self.by_type {
             match handler(req.clone(), err) {
                 Ok(fut) => return Ok(fut),

@@ -43,6 +43,7 @@ mod route;
 #[doc(hidden)]
 pub mod router;
 mod server;
+mod service;
 mod testing;
 
 #[doc(hidden)]
@@ -55,6 +56,7 @@ pub use extract::{Form, FromRequest, Query, State};
 pub use request::{Request, RequestBuilder};
 pub use response::{Body, Html, IntoHeaders, IntoResponse, Json, Redirect, Response};
 pub use route::Route;
+pub use service::AppService;
 pub use testing::{TestClient, TestRequest, TestResponse, TestStream};
 
 pub use http::{HeaderMap, Method, StatusCode};

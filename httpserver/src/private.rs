@@ -223,7 +223,12 @@ mod tests {
 
     #[test]
     fn same_route_ignores_names_but_not_converters_or_methods() {
-        assert!(same_route(&["GET"], "/u/<int:id>", &["GET"], "/u/<int:uid>"));
+        assert!(same_route(
+            &["GET"],
+            "/u/<int:id>",
+            &["GET"],
+            "/u/<int:uid>"
+        ));
         assert!(same_route(&["GET"], "/u/<a>", &["GET"], "/u/<string:b>"));
         assert!(same_route(&["GET", "POST"], "/x", &["POST"], "/x"));
         assert!(!same_route(&["GET"], "/u/<int:id>", &["GET"], "/u/<id>"));

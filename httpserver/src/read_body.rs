@@ -2,7 +2,7 @@
 //! the read deadline. Limits are enforced while reading, so an oversized body is refused
 //! as soon as it is known to be too large, never buffered whole.
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use http::header::CONTENT_LENGTH;
 use http::HeaderMap;
 use http_body_util::BodyExt;
@@ -31,14 +31,15 @@ impl From<BodyError> for HttpError {
 
 /// Reads `body` in full, or stops at the first byte over `limit` or at `deadline`.
 pub(crate) async fn read_body<B>(
-    mut body: B,
+    body: B,
     headers: &HeaderMap,
     limit: usize,
     deadline: Instant,
 ) -> Result<Bytes, BodyError>
 where
-    B: http_body::Body<Data = Bytes> + Unpin,
+    B: http_body::Body,
 {
+    let mut body = std::pin::pin!(body);
     let declared = declared_length(headers);
     if declared.is_some_and(|len| len > limit as u64) {
         return Err(BodyError::TooLarge);
@@ -56,9 +57,10 @@ where
             Ok(Some(Err(_))) => return Err(BodyError::Malformed),
             Ok(Some(Ok(frame))) => frame,
         };
-        let Ok(chunk) = frame.into_data() else {
+        let Ok(mut data) = frame.into_data() else {
             continue; // trailers carry nothing a handler reads
         };
+        let chunk = data.copy_to_bytes(data.remaining());
         total = total.saturating_add(chunk.len());
         if total > limit {
             return Err(BodyError::TooLarge);
@@ -101,7 +103,12 @@ mod tests {
     #[tokio::test]
     async fn reads_a_body_within_the_limit() {
         let body = Full::new(Bytes::from_static(b"hello"));
-        assert_eq!(read_body(body, &HeaderMap::new(), 5, later()).await.unwrap(), "hello");
+        assert_eq!(
+            read_body(body, &HeaderMap::new(), 5, later())
+                .await
+                .unwrap(),
+            "hello"
+        );
     }
 
     #[tokio::test]
@@ -111,21 +118,40 @@ mod tests {
         let never = StreamBody::new(futures_util::stream::pending::<
             Result<http_body::Frame<Bytes>, std::convert::Infallible>,
         >());
-        assert_eq!(read_body(never, &headers, 5, later()).await, Err(BodyError::TooLarge));
+        assert_eq!(
+            read_body(never, &headers, 5, later()).await,
+            Err(BodyError::TooLarge)
+        );
     }
 
     #[tokio::test]
     async fn stops_a_chunked_body_at_the_first_byte_over_the_limit() {
-        let chunks = (0..100).map(|_| Ok::<_, std::convert::Infallible>(http_body::Frame::data(Bytes::from_static(b"0123456789"))));
+        let chunks = (0..100).map(|_| {
+            Ok::<_, std::convert::Infallible>(http_body::Frame::data(Bytes::from_static(
+                b"0123456789",
+            )))
+        });
         let body = StreamBody::new(futures_util::stream::iter(chunks));
-        assert_eq!(read_body(body, &HeaderMap::new(), 95, later()).await, Err(BodyError::TooLarge));
+        assert_eq!(
+            read_body(body, &HeaderMap::new(), 95, later()).await,
+            Err(BodyError::TooLarge)
+        );
     }
 
     #[tokio::test]
     async fn joins_several_chunks() {
-        let chunks = ["ab", "cd", "ef"].map(|c| Ok::<_, std::convert::Infallible>(http_body::Frame::data(Bytes::from_static(c.as_bytes()))));
+        let chunks = ["ab", "cd", "ef"].map(|c| {
+            Ok::<_, std::convert::Infallible>(http_body::Frame::data(Bytes::from_static(
+                c.as_bytes(),
+            )))
+        });
         let body = StreamBody::new(futures_util::stream::iter(chunks));
-        assert_eq!(read_body(body, &HeaderMap::new(), 100, later()).await.unwrap(), "abcdef");
+        assert_eq!(
+            read_body(body, &HeaderMap::new(), 100, later())
+                .await
+                .unwrap(),
+            "abcdef"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -134,6 +160,9 @@ mod tests {
             Result<http_body::Frame<Bytes>, std::convert::Infallible>,
         >());
         let deadline = Instant::now() + Duration::from_millis(10);
-        assert_eq!(read_body(never, &HeaderMap::new(), 5, deadline).await, Err(BodyError::TimedOut));
+        assert_eq!(
+            read_body(never, &HeaderMap::new(), 5, deadline).await,
+            Err(BodyError::TimedOut)
+        );
     }
 }

@@ -50,7 +50,12 @@ fn log_start(core: &AppCore, addr: SocketAddr) {
     tracing::info!("serving on http://{addr}");
     for (methods, pattern, route) in core.router.iter() {
         let methods: Vec<&str> = methods.iter().map(http::Method::as_str).collect();
-        tracing::info!("  {:<12} {:<40} {}", methods.join(","), pattern, route.name());
+        tracing::info!(
+            "  {:<12} {:<40} {}",
+            methods.join(","),
+            pattern,
+            route.name()
+        );
     }
 }
 
@@ -98,8 +103,13 @@ async fn shutdown_on_signal(handle: crate::AppHandle) {
 #[cfg(unix)]
 async fn termination() -> &'static str {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
-        tracing::warn!("cannot listen for SIGINT/SIGTERM; only AppHandle::shutdown stops the server");
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        tracing::warn!(
+            "cannot listen for SIGINT/SIGTERM; only AppHandle::shutdown stops the server"
+        );
         return std::future::pending().await;
     };
     tokio::select! {
@@ -159,7 +169,15 @@ async fn respond(
         .await
         .map_err(crate::HttpError::from);
     let must_close = body.is_err();
-    let response = dispatch(core, AppIncoming { head, body, client_addr }).await;
+    let response = dispatch(
+        core,
+        AppIncoming {
+            head,
+            body,
+            client_addr,
+        },
+    )
+    .await;
     let mut response = response.into_http();
     if must_close {
         response

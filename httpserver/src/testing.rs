@@ -177,7 +177,9 @@ impl TestRequest {
             .target
             .parse()
             .unwrap_or_else(|e| panic!("invalid request target {:?}: {e}", self.target));
-        let mut builder = http::Request::builder().method(self.method.clone()).uri(uri);
+        let mut builder = http::Request::builder()
+            .method(self.method.clone())
+            .uri(uri);
         if let Some(headers) = builder.headers_mut() {
             *headers = self.headers;
         }
@@ -190,11 +192,23 @@ impl TestRequest {
         let body = read_body(Full::new(self.body), &head.headers, limit, deadline)
             .await
             .map_err(crate::HttpError::from);
-        let incoming = Incoming { head, body, client_addr: self.client_addr };
+        let incoming = Incoming {
+            head,
+            body,
+            client_addr: self.client_addr,
+        };
         let (status, headers, body) = dispatch(&self.core, incoming).await.into_parts();
         // As on the wire: a HEAD response has the headers of a GET and no body.
-        let body = if self.method == Method::HEAD { Body::empty() } else { body };
-        TestStream { status, headers, body }
+        let body = if self.method == Method::HEAD {
+            Body::empty()
+        } else {
+            body
+        };
+        TestStream {
+            status,
+            headers,
+            body,
+        }
     }
 }
 
@@ -234,8 +248,12 @@ impl TestResponse {
 
     /// The body parsed as JSON; panics with the body if it is not JSON of that shape.
     pub fn json<T: DeserializeOwned>(&self) -> T {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("response body is not the expected JSON ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "response body is not the expected JSON ({e}): {}",
+                self.text()
+            )
+        })
     }
 }
 

@@ -132,7 +132,6 @@ impl Response {
         self.failure.take()
     }
 
-
     /// Converts into the `http` crate's response, as hyper sends it.
     pub(crate) fn into_http(self) -> http::Response<Body> {
         let mut res = http::Response::new(self.body);
