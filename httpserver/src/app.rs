@@ -195,6 +195,21 @@ impl App {
         self
     }
 
+    /// Serves the files of `dir` under the URL `prefix`: `GET {prefix}/style.css` sends
+    /// `{dir}/style.css`, with its content type, `ETag` and `Last-Modified`, answering
+    /// conditional and range requests. No request reaches a file outside `dir`, whatever
+    /// its encoding. A directory serves its `index.html`, never a listing. Several mounts
+    /// may coexist; a route of the app's own wins over a file at the same path.
+    ///
+    /// ```
+    /// use httpserver::App;
+    /// let app = App::new().static_files("/assets", "./public");
+    /// ```
+    pub fn static_files(mut self, prefix: &str, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.routes.extend(crate::static_files::mount(prefix, dir.into()));
+        self
+    }
+
     /// The largest request body accepted (default 1 MiB). A larger one is answered 413
     /// as soon as it is known to be too large, without reading the rest.
     pub fn max_body_size(mut self, bytes: usize) -> Self {

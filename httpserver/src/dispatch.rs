@@ -35,8 +35,8 @@ pub(crate) fn build_router(routes: Vec<Route>) -> Result<Router<Route>, String> 
     let mut router = Router::new();
     for route in routes {
         let methods = parse_methods(&route)?;
-        let (name, pattern) = (route.name(), route.pattern());
-        match router.insert(pattern, &methods, route) {
+        let (name, pattern) = (route.name().to_owned(), route.pattern().to_owned());
+        match router.insert(&pattern, &methods, route) {
             Ok(()) => {}
             Err(InsertError::Duplicate { existing }) => {
                 return Err(format!(
@@ -129,6 +129,7 @@ pub(crate) async fn dispatch(core: &AppCore, incoming: Incoming) -> Response {
         },
         Outcome::Unrouted(response) => run_before(&core.before, &request).await.unwrap_or(response),
     };
+    let response = response.resolve(&request).await;
     let response = core.errors.settle(&request, response).await;
     run_after(&core.after, &request, response).await
 }

@@ -44,6 +44,7 @@ mod route;
 pub mod router;
 mod server;
 mod service;
+mod static_files;
 mod testing;
 
 #[doc(hidden)]

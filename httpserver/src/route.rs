@@ -1,6 +1,8 @@
 //! A route: what the route attributes produce and `App::routes` takes.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use crate::__private::HandlerFuture;
 use crate::request::Request;
@@ -21,11 +23,19 @@ use crate::request::Request;
 /// ```
 #[derive(Clone)]
 pub struct Route {
-    name: &'static str,
-    pattern: &'static str,
+    name: Cow<'static, str>,
+    pattern: Cow<'static, str>,
     methods: &'static [&'static str],
     accepts: fn(&[&str]) -> bool,
-    handler: fn(Request) -> HandlerFuture,
+    handler: Handler,
+}
+
+/// The code behind a route: a generated function, or a closure for routes the app
+/// makes itself (static file mounts), which carry data of their own.
+#[derive(Clone)]
+enum Handler {
+    Generated(fn(Request) -> HandlerFuture),
+    Dynamic(Arc<dyn Fn(Request) -> HandlerFuture + Send + Sync>),
 }
 
 impl Route {
@@ -39,22 +49,38 @@ impl Route {
         handler: fn(Request) -> HandlerFuture,
     ) -> Self {
         Route {
-            name,
-            pattern,
+            name: Cow::Borrowed(name),
+            pattern: Cow::Borrowed(pattern),
             methods,
             accepts,
-            handler,
+            handler: Handler::Generated(handler),
+        }
+    }
+
+    /// A route whose handler carries its own data, for routes built at run time.
+    pub(crate) fn dynamic(
+        name: impl Into<Cow<'static, str>>,
+        pattern: String,
+        methods: &'static [&'static str],
+        handler: impl Fn(Request) -> HandlerFuture + Send + Sync + 'static,
+    ) -> Self {
+        Route {
+            name: name.into(),
+            pattern: Cow::Owned(pattern),
+            methods,
+            accepts: |_| true,
+            handler: Handler::Dynamic(Arc::new(handler)),
         }
     }
 
     /// The handler's name, as written in the source (for logs and error messages).
-    pub fn name(&self) -> &'static str {
-        self.name
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// The path pattern, such as `/users/<int:id>`.
-    pub fn pattern(&self) -> &'static str {
-        self.pattern
+    pub fn pattern(&self) -> &str {
+        &self.pattern
     }
 
     /// The methods it answers, upper case.
@@ -69,7 +95,10 @@ impl Route {
     }
 
     pub(crate) fn call(&self, req: Request) -> HandlerFuture {
-        (self.handler)(req)
+        match &self.handler {
+            Handler::Generated(f) => f(req),
+            Handler::Dynamic(f) => f(req),
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! return values into one, and the small wrappers [`Json`], [`Html`] and [`Redirect`].
 
 mod body;
+mod file;
 mod into_response;
 mod wrappers;
 
@@ -13,6 +14,7 @@ use http::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use http::StatusCode;
 
 use crate::error::{Failure, HttpError, IntoStatusCode};
+use crate::request::Request;
 
 /// An HTTP response: status, headers and [`Body`].
 ///
@@ -31,6 +33,20 @@ pub struct Response {
     headers: HeaderMap,
     body: Body,
     failure: Option<Failure>,
+    deferred: Option<Deferred>,
+}
+
+type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
+
+/// A response that can only be made once the request is known and some I/O is done
+/// (a file's metadata, a conditional or range request), resolved before error handlers
+/// and after hooks see it.
+pub(crate) struct Deferred(Box<dyn FnOnce(&Request) -> BoxFuture<Response> + Send>);
+
+impl std::fmt::Debug for Deferred {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Deferred")
+    }
 }
 
 impl Response {
@@ -43,7 +59,30 @@ impl Response {
             headers: HeaderMap::new(),
             body: body.into(),
             failure: None,
+            deferred: None,
         }
+    }
+
+    /// A response made by `make` once the request is known; see [`Deferred`].
+    pub(crate) fn deferred(
+        make: impl FnOnce(&Request) -> BoxFuture<Response> + Send + 'static,
+    ) -> Self {
+        let mut res = Response::new(Body::empty());
+        res.deferred = Some(Deferred(Box::new(make)));
+        res
+    }
+
+    /// Makes a deferred response for `req`. Headers set on the placeholder (say, by a
+    /// `(FileResponse, status, headers)` tuple) are kept on the result.
+    pub(crate) async fn resolve(mut self, req: &Request) -> Response {
+        let Some(Deferred(make)) = self.deferred.take() else {
+            return self;
+        };
+        let mut made = make(req).await;
+        for (name, value) in self.headers.drain().filter_map(|(n, v)| Some((n?, v))) {
+            made.headers.insert(name, value);
+        }
+        made
     }
 
     /// A response of `body` with `content_type` set.
