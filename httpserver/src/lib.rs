@@ -62,3 +62,7 @@ pub use testing::{TestClient, TestRequest, TestResponse, TestStream};
 
 pub use http::{HeaderMap, Method, StatusCode};
 pub use httpserver_macros::{collect_routes, delete, get, patch, post, put, route};
+
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
