@@ -499,6 +499,45 @@ async fn extra_trailing_slash_is_404() {
     server.get("/file/").await.assert_status(404);
 }
 
+#[get("/explicit")]
+async fn explicit_get() -> &'static str {
+    "explicit get"
+}
+
+#[route("/explicit", methods = ["HEAD"])]
+async fn explicit_head() -> (&'static str, u16, [(&'static str, &'static str); 1]) {
+    ("", 200, [("x-handler", "head")])
+}
+
+#[route("/explicit", methods = ["OPTIONS"])]
+async fn explicit_options() -> (&'static str, u16, [(&'static str, &'static str); 1]) {
+    ("custom options", 200, [("x-handler", "options")])
+}
+
+#[tokio::test]
+async fn explicit_head_and_options_routes_win_over_the_automatic_ones() {
+    let server = TestServer::start(App::new().routes(collect_routes![
+        explicit_get,
+        explicit_head,
+        explicit_options
+    ]))
+    .await;
+    let mut conn = server.connect().await;
+    let head = request("HEAD", "/explicit", &[], "", true);
+    let next = request("GET", "/explicit", &[], "", false);
+    conn.write(format!("{head}{next}").as_bytes()).await;
+    let res = conn.read_head_response().await;
+    res.assert_status(200);
+    assert_eq!(res.header("x-handler"), Some("head"));
+    let res = conn.read_response().await;
+    assert_eq!(res.text(), "explicit get");
+
+    let res = server.call("OPTIONS", "/explicit", "").await;
+    res.assert_status(200);
+    assert_eq!(res.header("x-handler"), Some("options"));
+    assert_eq!(res.text(), "custom options");
+}
+
 // ---------------------------------------------------------------------------------------
 // Duplicate routes
 // ---------------------------------------------------------------------------------------

@@ -98,10 +98,7 @@ pub(crate) async fn dispatch(core: &AppCore, incoming: Incoming) -> Response {
     let decoded = decode_path(head.uri.path());
     let (body, outcome) = match (body, &decoded) {
         (Err(e), _) => (Bytes::new(), Outcome::Refused(e.into_response())),
-        (Ok(body), None) => {
-            let e = HttpError::new(400, "the path is not valid percent-encoded UTF-8");
-            (body, Outcome::Refused(e.into_response()))
-        }
+        (Ok(body), None) => (body, Outcome::Refused(refuse_target(core, &head))),
         (Ok(body), Some(path)) => (body, route_request(core, &head, path)),
     };
     let path_params = match &outcome {
@@ -132,6 +129,28 @@ pub(crate) async fn dispatch(core: &AppCore, incoming: Incoming) -> Response {
     let response = response.resolve(&request).await;
     let response = core.errors.settle(&request, response).await;
     run_after(&core.after, &request, response).await
+}
+
+/// The answer to a request target that is not a decodable path: `OPTIONS *` asks what
+/// the server supports; anything else is a bad request.
+fn refuse_target(core: &AppCore, head: &http::request::Parts) -> Response {
+    if head.method == Method::OPTIONS && head.uri.path() == "*" {
+        let mut methods: Vec<Method> = core
+            .router
+            .iter()
+            .flat_map(|(methods, _, _)| methods.iter().cloned())
+            .collect();
+        methods.extend([Method::HEAD, Method::OPTIONS]);
+        methods.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        methods.dedup();
+        return answer_disallowed(&head.method, &methods);
+    }
+    let reason = if head.uri.path().starts_with('/') {
+        "the path is not valid percent-encoded UTF-8"
+    } else {
+        "the request target must be a path"
+    };
+    HttpError::new(400, reason).into_response()
 }
 
 /// Where routing left a request.

@@ -25,7 +25,10 @@ pub(crate) async fn serve(core: Arc<AppCore>, listener: TcpListener) -> std::io:
     let addr = listener.local_addr()?;
     log_start(&core, addr);
     if core.config.handle_signals {
-        tokio::spawn(shutdown_on_signal(core.handle.clone()));
+        // Listen before the first accept, so that a signal from then on is a graceful
+        // shutdown and never the default action (killing the process mid-request).
+        let signals = Termination::listen();
+        tokio::spawn(shutdown_on_signal(core.handle.clone(), signals));
     }
     let mut shutdown = core.handle.shutdown_signal();
     let mut connections = JoinSet::new();
@@ -89,10 +92,10 @@ async fn stopped(signal: &mut watch::Receiver<bool>) {
     }
 }
 
-async fn shutdown_on_signal(handle: crate::AppHandle) {
+async fn shutdown_on_signal(handle: crate::AppHandle, mut signals: Termination) {
     let mut stop_signal = handle.shutdown_signal();
     tokio::select! {
-        signal = termination() => {
+        signal = signals.recv() => {
             tracing::info!("{signal} received: shutting down gracefully");
             handle.shutdown();
         }
@@ -100,29 +103,47 @@ async fn shutdown_on_signal(handle: crate::AppHandle) {
     }
 }
 
-#[cfg(unix)]
-async fn termination() -> &'static str {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut int), Ok(mut term)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
-        tracing::warn!(
-            "cannot listen for SIGINT/SIGTERM; only AppHandle::shutdown stops the server"
-        );
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = int.recv() => "SIGINT",
-        _ = term.recv() => "SIGTERM",
-    }
+/// The signals that ask a server to stop: SIGINT and SIGTERM (Ctrl-C elsewhere).
+struct Termination {
+    #[cfg(unix)]
+    listeners: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
 }
 
-#[cfg(not(unix))]
-async fn termination() -> &'static str {
-    match tokio::signal::ctrl_c().await {
-        Ok(()) => "Ctrl-C",
-        Err(_) => std::future::pending().await,
+impl Termination {
+    #[cfg(unix)]
+    fn listen() -> Self {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+            (Ok(int), Ok(term)) => Termination { listeners: Some((int, term)) },
+            _ => {
+                tracing::warn!("cannot listen for SIGINT/SIGTERM; only AppHandle::shutdown stops the server");
+                Termination { listeners: None }
+            }
+        }
+    }
+
+    #[cfg(unix)]
+    async fn recv(&mut self) -> &'static str {
+        let Some((int, term)) = &mut self.listeners else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = int.recv() => "SIGINT",
+            _ = term.recv() => "SIGTERM",
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn listen() -> Self {
+        Termination {}
+    }
+
+    #[cfg(not(unix))]
+    async fn recv(&mut self) -> &'static str {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => "Ctrl-C",
+            Err(_) => std::future::pending().await,
+        }
     }
 }
 
@@ -141,7 +162,6 @@ async fn serve_connection(core: Arc<AppCore>, stream: TcpStream, peer: SocketAdd
         .timer(TokioTimer::new())
         .header_read_timeout(read_timeout)
         .keep_alive(true)
-        .pipeline_flush(true)
         .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
     let result = tokio::select! {

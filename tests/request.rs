@@ -1,0 +1,427 @@
+//! API §4: every accessor of `Request`, through a real socket, and a request moved into a
+//! sync handler on the blocking pool.
+
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
+
+use httpserver::{collect_routes, get, post, route, App, HttpError, Request};
+use httpserver_suite::{request, TestServer};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+#[route("/inspect/<a>/<int:n>", methods = ["GET", "POST", "PUT", "DELETE"])]
+async fn inspect(req: Request, a: String, n: i64) -> Value {
+    let _ = (a, n);
+    let mut params: Vec<(String, Vec<String>)> = req
+        .query_params()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    params.sort();
+    json!({
+        "method": req.method().as_str(),
+        "method_is_get": req.method() == httpserver::Method::GET,
+        "path": req.path(),
+        "query_string": req.query_string(),
+        "query_params": params,
+        "query_x": req.query("x"),
+        "query_y": req.query("y"),
+        "query_missing": req.query("missing"),
+        "path_params": req.path_params(),
+        "body": String::from_utf8_lossy(req.body()),
+        "body_len": req.body().len(),
+        "client_ip": req.client_addr().ip().to_string(),
+        "client_port": req.client_addr().port(),
+    })
+}
+
+#[get("/headers")]
+async fn headers(req: Request) -> Value {
+    let all: Vec<String> = req
+        .headers()
+        .get_all("x-multi")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    json!({
+        "custom_lower": req.headers().get("x-custom").map(|v| v.to_str().unwrap()),
+        "custom_upper": req.headers().get("X-CUSTOM").map(|v| v.to_str().unwrap()),
+        "header_mixed": req.header("X-Custom"),
+        "header_upper": req.header("X-CUSTOM"),
+        "header_missing": req.header("x-missing"),
+        "contains": req.headers().contains_key("x-Custom"),
+        "multi_first": req.header("x-multi"),
+        "multi_all": all,
+        "host": req.header("host"),
+    })
+}
+
+async fn inspect_app() -> TestServer {
+    TestServer::start(App::new().routes(collect_routes![inspect, headers])).await
+}
+
+#[tokio::test]
+async fn method_path_query_params_body_and_client() {
+    let server = inspect_app().await;
+    let mut conn = server.connect().await;
+    let local_port = conn.stream.local_addr().unwrap().port();
+    let res = conn
+        .send(&request(
+            "POST",
+            "/inspect/J%C3%B6rg%20M/-12?x=1&y=a%20b&x=2&z=&flag&plus=a+b",
+            &[],
+            "the body",
+            false,
+        ))
+        .await;
+    res.assert_status(200);
+    let v = res.json();
+    assert_eq!(v["method"], "POST");
+    assert_eq!(v["method_is_get"], false);
+    assert_eq!(v["path"], "/inspect/Jörg M/-12");
+    assert_eq!(
+        v["query_string"], "x=1&y=a%20b&x=2&z=&flag&plus=a+b",
+        "the raw query string"
+    );
+    assert_eq!(
+        v["query_params"],
+        json!([
+            ["flag", [""]],
+            ["plus", ["a b"]],
+            ["x", ["1", "2"]],
+            ["y", ["a b"]],
+            ["z", [""]]
+        ])
+    );
+    assert_eq!(v["query_x"], "1", "query() is the first value");
+    assert_eq!(v["query_y"], "a b");
+    assert_eq!(v["query_missing"], Value::Null);
+    assert_eq!(v["path_params"], json!({"a": "Jörg M", "n": "-12"}));
+    assert_eq!(v["body"], "the body");
+    assert_eq!(v["body_len"], 8);
+    assert_eq!(v["client_ip"], "127.0.0.1");
+    assert_eq!(v["client_port"], local_port);
+}
+
+#[tokio::test]
+async fn no_query_and_no_body() {
+    let server = inspect_app().await;
+    let res = server.get("/inspect/a/1").await;
+    res.assert_status(200);
+    let v = res.json();
+    assert_eq!(v["method"], "GET");
+    assert_eq!(v["method_is_get"], true);
+    assert_eq!(v["path"], "/inspect/a/1");
+    assert_eq!(v["query_string"], "");
+    assert_eq!(v["query_params"], json!([]));
+    assert_eq!(v["query_x"], Value::Null);
+    assert_eq!(v["body"], "");
+    assert_eq!(v["body_len"], 0);
+    // An empty query after `?`.
+    let v = server.get("/inspect/a/1?").await.json();
+    assert_eq!(v["query_string"], "");
+    assert_eq!(v["query_params"], json!([]));
+}
+
+#[tokio::test]
+async fn other_methods_are_reported() {
+    let server = inspect_app().await;
+    assert_eq!(
+        server.call("PUT", "/inspect/a/1", "").await.json()["method"],
+        "PUT"
+    );
+    assert_eq!(
+        server.call("DELETE", "/inspect/a/1", "").await.json()["method"],
+        "DELETE"
+    );
+}
+
+#[tokio::test]
+async fn chunked_request_body_is_read_in_full() {
+    let server = inspect_app().await;
+    let res = server
+        .send(
+            "POST /inspect/a/1 HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\
+             Connection: close\r\n\r\n4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n",
+        )
+        .await;
+    res.assert_status(200);
+    assert_eq!(res.json()["body"], "Wikipedia");
+}
+
+#[tokio::test]
+async fn headers_are_case_insensitive() {
+    let server = inspect_app().await;
+    let res = server
+        .send(&request(
+            "GET",
+            "/headers",
+            &[("X-Custom", "v1"), ("x-multi", "one"), ("X-MULTI", "two")],
+            "",
+            false,
+        ))
+        .await;
+    res.assert_status(200);
+    assert_eq!(
+        res.json(),
+        json!({
+            "custom_lower": "v1",
+            "custom_upper": "v1",
+            "header_mixed": "v1",
+            "header_upper": "v1",
+            "header_missing": null,
+            "contains": true,
+            "multi_first": "one",
+            "multi_all": ["one", "two"],
+            "host": "test",
+        })
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Body parsing: json, text, form
+// ---------------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct Point {
+    x: i32,
+    y: i32,
+}
+
+#[post("/json")]
+async fn json_body(req: Request) -> Result<Value, HttpError> {
+    let p: Point = req.json()?;
+    Ok(json!({"sum": p.x + p.y}))
+}
+
+#[post("/json-value")]
+async fn json_value(req: Request) -> Result<Value, HttpError> {
+    let v: Value = req.json()?;
+    Ok(json!({"got": v}))
+}
+
+#[post("/text")]
+async fn text_body(req: Request) -> Result<String, HttpError> {
+    Ok(format!("{} chars", req.text()?.chars().count()))
+}
+
+#[post("/form")]
+async fn form_body(req: Request) -> Result<Value, HttpError> {
+    let form = req.form()?;
+    let mut entries: Vec<_> = form.into_iter().collect();
+    entries.sort();
+    Ok(json!(entries))
+}
+
+async fn body_app() -> TestServer {
+    TestServer::start(
+        App::new().routes(collect_routes![json_body, json_value, text_body, form_body]),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn json_parses_or_400() {
+    let server = body_app().await;
+    let res = server.call("POST", "/json", r#"{"x": 2, "y": 40}"#).await;
+    res.assert_status(200);
+    assert_eq!(res.json(), json!({"sum": 42}));
+    let res = server.call("POST", "/json-value", "[1, \"two\"]").await;
+    assert_eq!(res.json(), json!({"got": [1, "two"]}));
+
+    for bad in ["{", "not json", r#"{"x": 1}"#, r#"{"x": "1", "y": 2}"#, ""] {
+        let res = server.call("POST", "/json", bad).await;
+        assert_eq!(res.status, 400, "{bad:?}: {res:?}");
+        assert!(!res.text().is_empty(), "{bad:?}: a reason");
+    }
+}
+
+#[tokio::test]
+async fn text_decodes_utf8_or_400() {
+    let server = body_app().await;
+    let res = server.call("POST", "/text", "héllo wörld").await;
+    res.assert_status(200);
+    assert_eq!(res.text(), "11 chars");
+
+    let mut conn = server.connect().await;
+    conn.write(b"POST /text HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nConnection: close\r\n\r\nab\xff\xfe")
+        .await;
+    let res = conn.read_response().await;
+    res.assert_status(400);
+    assert!(!res.text().is_empty());
+}
+
+#[tokio::test]
+async fn form_decodes_url_encoded_bodies() {
+    let server = body_app().await;
+    let res = server
+        .call(
+            "POST",
+            "/form",
+            "user=J%C3%B6rg+M&tag=a&tag=b&empty=&amp%26=%3D",
+        )
+        .await;
+    res.assert_status(200);
+    assert_eq!(
+        res.json(),
+        json!([
+            ["amp&", ["="]],
+            ["empty", [""]],
+            ["tag", ["a", "b"]],
+            ["user", ["Jörg M"]]
+        ])
+    );
+    assert_eq!(server.call("POST", "/form", "").await.json(), json!([]));
+
+    let mut conn = server.connect().await;
+    conn.write(
+        b"POST /form HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nConnection: close\r\n\r\na=\xff",
+    )
+    .await;
+    conn.read_response().await.assert_status(400);
+}
+
+// ---------------------------------------------------------------------------------------
+// The app: state and shutdown
+// ---------------------------------------------------------------------------------------
+
+struct Config {
+    name: &'static str,
+}
+
+#[get("/state")]
+async fn state(req: Request) -> Value {
+    json!({
+        "name": req.app().state::<Config>().map(|c| c.name),
+        "absent": req.app().state::<String>().is_none(),
+    })
+}
+
+#[post("/shutdown")]
+async fn shutdown(req: Request) -> &'static str {
+    req.app().shutdown();
+    "bye"
+}
+
+#[tokio::test]
+async fn app_state_and_shutdown() {
+    let server = TestServer::start(
+        App::new()
+            .state(Config { name: "demo" })
+            .routes(collect_routes![state, shutdown]),
+    )
+    .await;
+    let res = server.get("/state").await;
+    res.assert_status(200);
+    assert_eq!(res.json(), json!({"name": "demo", "absent": true}));
+
+    let res = server.call("POST", "/shutdown", "").await;
+    res.assert_status(200);
+    assert_eq!(res.text(), "bye");
+    tokio::time::timeout(Duration::from_secs(5), server.join())
+        .await
+        .expect("serve returns soon after req.app().shutdown()")
+        .expect("serve returns Ok");
+}
+
+// ---------------------------------------------------------------------------------------
+// Sync handlers
+// ---------------------------------------------------------------------------------------
+
+#[get("/sync/<name>")]
+fn sync_inspect(req: Request, name: String) -> Value {
+    // The request moves to another thread: it is Send + 'static.
+    let moved = req.clone();
+    let from_thread = std::thread::spawn(move || {
+        format!("{} {} {:?}", moved.method(), moved.path(), moved.query("q"))
+    })
+    .join()
+    .unwrap();
+    json!({
+        "name": name,
+        "from_thread": from_thread,
+        "header": req.header("x-h"),
+        "path_params": req.path_params(),
+        "client_ip": req.client_addr().ip().to_string(),
+    })
+}
+
+/// Counts the sync handlers running at once; each waits (up to 2 s) until `GOAL` run
+/// together, which can only happen if none of them holds an async worker thread.
+struct Rendezvous {
+    arrived: Mutex<usize>,
+    all_here: Condvar,
+}
+
+const GOAL: usize = 4;
+
+#[get("/rendezvous")]
+fn rendezvous(req: Request) -> String {
+    let state = req.app().state::<Rendezvous>().expect("state");
+    let mut arrived = state.arrived.lock().unwrap();
+    *arrived += 1;
+    state.all_here.notify_all();
+    let (arrived, timeout) = state
+        .all_here
+        .wait_timeout_while(arrived, Duration::from_secs(2), |n| *n < GOAL)
+        .unwrap();
+    format!("{} {}", *arrived, timeout.timed_out())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_handler_gets_a_usable_request() {
+    let server = TestServer::start(App::new().routes(collect_routes![sync_inspect])).await;
+    let res = server
+        .send(&request(
+            "GET",
+            "/sync/b%C3%A9?q=1",
+            &[("X-H", "hv")],
+            "",
+            false,
+        ))
+        .await;
+    res.assert_status(200);
+    assert_eq!(
+        res.json(),
+        json!({
+            "name": "bé",
+            "from_thread": "GET /sync/bé Some(\"1\")",
+            "header": "hv",
+            "path_params": {"name": "bé"},
+            "client_ip": "127.0.0.1",
+        })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_handlers_run_on_the_blocking_pool() {
+    // More blocking handlers at once than there are worker threads: they only meet if they
+    // run elsewhere (the blocking pool).
+    let server = TestServer::start(
+        App::new()
+            .state(Rendezvous {
+                arrived: Mutex::new(0),
+                all_here: Condvar::new(),
+            })
+            .routes(collect_routes![rendezvous]),
+    )
+    .await;
+    let mut tasks = Vec::new();
+    for _ in 0..GOAL {
+        let addr = server.addr;
+        tasks.push(tokio::spawn(async move {
+            let mut conn = httpserver_suite::Conn::open(addr).await;
+            conn.send(&request("GET", "/rendezvous", &[], "", false))
+                .await
+        }));
+    }
+    for task in tasks {
+        let res = task.await.unwrap();
+        res.assert_status(200);
+        assert_eq!(
+            res.text(),
+            format!("{GOAL} false"),
+            "all met, none timed out"
+        );
+    }
+}

@@ -1,0 +1,215 @@
+//! SIGTERM and SIGINT stop a real server process gracefully: the request in flight gets
+//! its whole response, then the process exits with status 0.
+//!
+//! The process is `graceful-demo` (tests/support/graceful_demo.rs), which serves with
+//! `App::run` and signal handling on, as a user's `main` does.
+
+#![cfg(unix)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// A running `graceful-demo`; killed on drop if it is still running.
+struct Demo {
+    child: Child,
+    port: u16,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Demo {
+    /// Starts the demo and waits until it answers on its port. Retries with a new process
+    /// if the port it picked was taken before it could bind it.
+    fn start() -> Demo {
+        for _ in 0..5 {
+            if let Some(demo) = Demo::try_start() {
+                return demo;
+            }
+        }
+        panic!("graceful-demo did not start");
+    }
+
+    fn try_start() -> Option<Demo> {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_graceful-demo"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn graceful-demo");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut demo = Demo {
+            child,
+            port: 0,
+            lines,
+        };
+        let first = demo.expect_line_starting("port ", Duration::from_secs(10));
+        demo.port = first["port ".len()..]
+            .trim()
+            .parse()
+            .expect("a port number");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(response) = demo.try_get("/ping") {
+                assert!(response.ends_with("pong"), "not our server: {response:?}");
+                return Some(demo);
+            }
+            if let Ok(Some(status)) = demo.child.try_wait() {
+                assert_eq!(status.code(), Some(3), "graceful-demo failed to start");
+                return None; // the port was taken: try again
+            }
+            assert!(Instant::now() < deadline, "graceful-demo never answered");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits for a line of the demo's stdout that starts with `prefix`.
+    fn expect_line_starting(&self, prefix: &str, within: Duration) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.starts_with(prefix) => return line,
+                Ok(_) => continue,
+                Err(e) => panic!("no line starting with {prefix:?} from graceful-demo: {e}"),
+            }
+        }
+    }
+
+    fn connect(&self) -> std::io::Result<TcpStream> {
+        let stream = TcpStream::connect(("127.0.0.1", self.port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+        Ok(stream)
+    }
+
+    /// One GET with `Connection: close`; `None` if the server cannot be reached.
+    fn try_get(&self, path: &str) -> Option<String> {
+        let mut stream = self.connect().ok()?;
+        send_get(&mut stream, path);
+        read_all(&mut stream).ok()
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &self.pid().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{name} failed");
+    }
+
+    fn wait_for_exit(&mut self, within: Duration) -> ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "graceful-demo did not exit within {within:?}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn send_get(stream: &mut TcpStream, path: &str) {
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write request");
+}
+
+fn read_all(stream: &mut TcpStream) -> std::io::Result<String> {
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Starts a slow request, sends `signal` while it is in flight, and checks that the
+/// response arrives whole and that the process exits 0.
+fn graceful_stop_on(signal: &str) {
+    let mut demo = Demo::start();
+    let mut in_flight = demo.connect().expect("connect");
+    send_get(&mut in_flight, "/slow");
+    demo.expect_line_starting("slow started", Duration::from_secs(5));
+
+    let signalled = Instant::now();
+    demo.signal(signal);
+
+    let response = read_all(&mut in_flight).expect("the in-flight response arrives");
+    assert!(
+        response.starts_with("HTTP/1.1 200 OK\r\n"),
+        "in-flight request after SIG{signal}: {response:?}"
+    );
+    assert!(
+        response.ends_with("\r\n\r\nslow done"),
+        "whole body: {response:?}"
+    );
+
+    let status = demo.wait_for_exit(Duration::from_secs(5));
+    assert!(
+        status.success(),
+        "graceful-demo exits 0 after SIG{signal}, got {status:?}"
+    );
+    demo.expect_line_starting("stopped", Duration::from_secs(1));
+    assert!(
+        signalled.elapsed() < Duration::from_secs(3),
+        "stopped promptly: {:?}",
+        signalled.elapsed()
+    );
+    assert!(demo.connect().is_err(), "nothing listens any more");
+}
+
+#[test]
+fn sigterm_stops_gracefully() {
+    graceful_stop_on("TERM");
+}
+
+#[test]
+fn sigint_stops_gracefully() {
+    graceful_stop_on("INT");
+}
+
+#[test]
+fn sigterm_when_idle_exits_at_once() {
+    let mut demo = Demo::start();
+    // An idle keep-alive connection must not hold the process up.
+    let mut idle = demo.connect().expect("connect");
+    write!(idle, "GET /ping HTTP/1.1\r\nHost: test\r\n\r\n").expect("write");
+    let mut buf = [0u8; 1024];
+    let n = idle.read(&mut buf).expect("a response");
+    assert!(String::from_utf8_lossy(&buf[..n]).ends_with("pong"));
+
+    let signalled = Instant::now();
+    demo.signal("TERM");
+    let status = demo.wait_for_exit(Duration::from_secs(5));
+    assert!(status.success(), "exit status {status:?}");
+    assert!(
+        signalled.elapsed() < Duration::from_secs(2),
+        "an idle connection delayed the exit: {:?}",
+        signalled.elapsed()
+    );
+}

@@ -1,0 +1,48 @@
+//! A tiny app for `tests/signals.rs`: it serves with `App::run` (signal handling on, the
+//! default) on a free port, which it prints on stdout before serving, and has a `/slow`
+//! handler that prints `slow started` when it begins and answers after ~500 ms.
+//!
+//! Exits 0 after a graceful shutdown, 3 if the port could not be bound (the test retries).
+
+use std::io::Write;
+use std::time::Duration;
+
+use httpserver::{collect_routes, get, App};
+
+#[get("/slow")]
+async fn slow() -> &'static str {
+    say("slow started");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    "slow done"
+}
+
+#[get("/ping")]
+async fn ping() -> &'static str {
+    "pong"
+}
+
+fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+fn main() {
+    // Pick a free port, release it, and serve on it; another process could take it in
+    // between, in which case this exits 3 and the test starts another demo.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    say(&format!("port {port}"));
+    let result = App::new()
+        .routes(collect_routes![slow, ping])
+        .run(("127.0.0.1", port));
+    match result {
+        Ok(()) => say("stopped"),
+        Err(e) => {
+            eprintln!("graceful-demo: {e}");
+            std::process::exit(3);
+        }
+    }
+}
