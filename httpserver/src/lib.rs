@@ -55,7 +55,10 @@ pub use app::{App, AppHandle};
 pub use error::{abort, BoxError, HttpError, IntoStatusCode};
 pub use extract::{Form, FromRequest, Query, State};
 pub use request::{Request, RequestBuilder};
-pub use response::{Body, Html, IntoHeaders, IntoResponse, Json, Redirect, Response};
+pub use response::{
+    Body, ChunkSender, Event, FileResponse, Html, IntoChunk, IntoEvent, IntoHeaders,
+    IntoResponse, Json, Redirect, Response, Sse, StreamClosed, StreamingResponse,
+};
 pub use route::Route;
 pub use service::AppService;
 pub use testing::{TestClient, TestRequest, TestResponse, TestStream};

@@ -1,11 +1,309 @@
 //! Serving a directory under a URL prefix, with no way out of it.
+//!
+//! A request's path below the prefix (already percent-decoded by routing, so `%2e%2e`
+//! and `%2f` arrive as `..` and `/`) goes through two independent checks:
+//!
+//! 1. [`sanitize`] refuses any path with a `.` or `..` segment, an empty segment (`//`,
+//!    a leading `/`), a backslash, a control character (NUL included), a drive prefix
+//!    (`C:`) or anything the platform would not read as one plain file name.
+//! 2. The joined path and the root are canonicalized (symlinks resolved), and the file
+//!    must still lie inside the root: a symlink inside the root that points outside it
+//!    is refused, one that stays inside is followed.
+//!
+//! Anything refused is a plain 404, as is a missing file: a client cannot tell a refused
+//! path from an absent one. A directory serves its `index.html`, never a listing; asked
+//! for without its trailing slash it redirects (308) to it, as Flask and nginx do, so
+//! that the page's relative links resolve. Files are served by the same code as
+//! [`FileResponse`](crate::FileResponse): conditional and range requests included.
 
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
+use http::header::LOCATION;
+use http::StatusCode;
+
+use crate::__private::HandlerFuture;
+use crate::error::HttpError;
+use crate::request::Request;
+use crate::response::{Body, FileResponse, IntoResponse, Response};
 use crate::route::Route;
 
+/// The file a directory request serves.
+const INDEX: &str = "index.html";
+
 /// The routes that serve `dir` under `prefix`: `prefix/<path:file>` and `prefix/`.
+///
+/// # Panics
+///
+/// If `prefix` contains `<` or `>`, which would make it a route pattern rather than a
+/// literal path.
 pub(crate) fn mount(prefix: &str, dir: PathBuf) -> Vec<Route> {
-    let _ = (prefix, dir);
-    Vec::new()
+    assert!(
+        !prefix.contains(['<', '>']),
+        "static_files prefix {prefix:?} must be a literal path, without `<` or `>`"
+    );
+    let prefix = normalize_prefix(prefix);
+    let name = format!(
+        "static_files({} -> {})",
+        if prefix.is_empty() { "/" } else { &prefix },
+        dir.display()
+    );
+    let root = Arc::new(dir);
+    let files_root = Arc::clone(&root);
+    vec![
+        Route::dynamic(
+            name.clone(),
+            format!("{prefix}/<path:file>"),
+            &["GET"],
+            move |req: Request| -> HandlerFuture {
+                let root = Arc::clone(&files_root);
+                Box::pin(async move { serve_file(&root, &req).await })
+            },
+        ),
+        Route::dynamic(
+            name,
+            format!("{prefix}/"),
+            &["GET"],
+            move |req: Request| -> HandlerFuture {
+                let root = Arc::clone(&root);
+                Box::pin(async move { serve_dir(&root, Path::new(""), &req).await })
+            },
+        ),
+    ]
+}
+
+/// `"/assets"`, `"/assets/"`, `"assets"` → `"/assets"`; `"/"` and `""` → `""` (the root).
+fn normalize_prefix(prefix: &str) -> String {
+    let trimmed = prefix.trim_matches('/');
+    if trimmed.is_empty() {
+        String::new()
+    } else {
+        format!("/{trimmed}")
+    }
+}
+
+fn not_found() -> Response {
+    HttpError::new(404, "Not Found").into_response()
+}
+
+/// `prefix/<path:file>`: a file, or a directory with or without its trailing slash.
+async fn serve_file(root: &Path, req: &Request) -> Response {
+    let Some(raw) = req.path_params().get("file") else {
+        return not_found();
+    };
+    let (rel, wants_dir) = match raw.strip_suffix('/') {
+        Some(dir) => (dir, true),
+        None => (raw.as_str(), false),
+    };
+    let Some(rel) = sanitize(rel) else {
+        tracing::debug!(path = %raw, "static file path refused");
+        return not_found();
+    };
+    if wants_dir {
+        return serve_dir(root, &rel, req).await;
+    }
+    let Some((_, target)) = resolve_inside(root, &rel).await else {
+        return not_found();
+    };
+    match tokio::fs::metadata(&target).await {
+        Ok(meta) if meta.is_dir() => {
+            if index_of(root, &rel).await.is_some() {
+                redirect_to_slash(req)
+            } else {
+                not_found()
+            }
+        }
+        Ok(_) => FileResponse::new(target).respond_to(req).await,
+        Err(_) => not_found(),
+    }
+}
+
+/// A directory request (`prefix/` or `prefix/sub/`): its `index.html`, else 404.
+async fn serve_dir(root: &Path, rel: &Path, req: &Request) -> Response {
+    match index_of(root, rel).await {
+        Some(index) => FileResponse::new(index).respond_to(req).await,
+        None => not_found(),
+    }
+}
+
+/// The canonical path of `rel/index.html` if it is a regular file inside the root
+/// (`index.html` itself may be a symlink, and is checked like any other file).
+async fn index_of(root: &Path, rel: &Path) -> Option<PathBuf> {
+    let (_, index) = resolve_inside(root, &rel.join(INDEX)).await?;
+    let meta = tokio::fs::metadata(&index).await.ok()?;
+    meta.is_file().then_some(index)
+}
+
+/// `/assets/sub` → 308 to `/assets/sub/`, from the raw request path (still
+/// percent-encoded as the client sent it), keeping the query.
+fn redirect_to_slash(req: &Request) -> Response {
+    let uri = req.uri();
+    let target = match uri.query() {
+        Some(q) => format!("{}/?{q}", uri.path()),
+        None => format!("{}/", uri.path()),
+    };
+    Response::new(Body::empty())
+        .with_status(StatusCode::PERMANENT_REDIRECT)
+        .with_header(LOCATION, target)
+}
+
+/// The canonical root and the canonical `root/rel`, if it exists and lies inside the
+/// root once every symlink is resolved.
+async fn resolve_inside(root: &Path, rel: &Path) -> Option<(PathBuf, PathBuf)> {
+    let root = match tokio::fs::canonicalize(root).await {
+        Ok(root) => root,
+        Err(e) => {
+            tracing::warn!(root = %root.display(), error = %e, "static files directory unavailable");
+            return None;
+        }
+    };
+    let full = tokio::fs::canonicalize(root.join(rel)).await.ok()?;
+    if full.starts_with(&root) {
+        Some((root, full))
+    } else {
+        tracing::debug!(path = %rel.display(), "static file resolves outside its directory");
+        None
+    }
+}
+
+/// The relative path a decoded request path names, if it is made of plain file names
+/// only: `None` for an empty path, an empty segment, `.` or `..`, a backslash, a control
+/// character, a drive prefix or any segment the platform reads as more than one name.
+pub(crate) fn sanitize(rel: &str) -> Option<PathBuf> {
+    if rel.is_empty() {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for segment in rel.split('/') {
+        if segment.is_empty()
+            || segment == "."
+            || segment == ".."
+            || segment.chars().any(|c| c == '\\' || c.is_control())
+            || is_drive_prefix(segment)
+            || !is_portable_on_this_platform(segment)
+        {
+            return None;
+        }
+        // A segment must be exactly one plain name to the platform's path parser.
+        let mut components = Path::new(segment).components();
+        match (components.next(), components.next()) {
+            (Some(Component::Normal(name)), None) if name == segment => {}
+            _ => return None,
+        }
+        out.push(segment);
+    }
+    Some(out)
+}
+
+/// `C:` or `C:anything`: a drive on Windows, refused everywhere.
+fn is_drive_prefix(segment: &str) -> bool {
+    let bytes = segment.as_bytes();
+    bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':'
+}
+
+/// On Windows, `:` opens an alternate data stream, and trailing dots and spaces are
+/// dropped (`".. "` is `..`): refuse them there.
+#[cfg(windows)]
+fn is_portable_on_this_platform(segment: &str) -> bool {
+    !segment.contains(':') && !segment.ends_with(['.', ' '])
+}
+
+#[cfg(not(windows))]
+fn is_portable_on_this_platform(_segment: &str) -> bool {
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_paths_pass() {
+        for (input, expected) in [
+            ("style.css", "style.css"),
+            ("sub/page.html", "sub/page.html"),
+            ("a/b/c/d.txt", "a/b/c/d.txt"),
+            ("....", "...."),
+            ("..foo", "..foo"),
+            ("foo..", "foo.."),
+            (".hidden", ".hidden"),
+            ("with space.txt", "with space.txt"),
+            ("café/naïve.txt", "café/naïve.txt"),
+            ("%2e%2e", "%2e%2e"),
+            ("ab:c", "ab:c"),
+        ] {
+            #[cfg(windows)]
+            if input.contains(':') {
+                continue;
+            }
+            assert_eq!(
+                sanitize(input),
+                Some(PathBuf::from(expected)),
+                "{input:?} should pass"
+            );
+        }
+    }
+
+    #[test]
+    fn traversal_and_odd_paths_are_refused() {
+        for input in [
+            "",
+            ".",
+            "..",
+            "../secret.txt",
+            "a/../../secret.txt",
+            "sub/..",
+            "./a",
+            "a/./b",
+            "/etc/passwd",
+            "//etc/passwd",
+            "a//b",
+            "a/",
+            "/",
+            "..\\secret.txt",
+            "\\etc\\passwd",
+            "a\\b",
+            "\0",
+            "a\0.txt",
+            "a\n.txt",
+            "a\r",
+            "\u{7f}",
+            "\u{85}",
+            "C:",
+            "C:\\Windows",
+            "c:secret.txt",
+            "sub/D:x",
+        ] {
+            assert_eq!(sanitize(input), None, "{input:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn prefixes_are_normalized() {
+        assert_eq!(normalize_prefix("/assets"), "/assets");
+        assert_eq!(normalize_prefix("/assets/"), "/assets");
+        assert_eq!(normalize_prefix("assets"), "/assets");
+        assert_eq!(normalize_prefix("/a/b/"), "/a/b");
+        assert_eq!(normalize_prefix("/"), "");
+        assert_eq!(normalize_prefix(""), "");
+    }
+
+    #[test]
+    fn mount_patterns() {
+        let patterns = |prefix| {
+            mount(prefix, PathBuf::from("."))
+                .iter()
+                .map(|r| r.pattern().to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(patterns("/assets/"), ["/assets/<path:file>", "/assets/"]);
+        assert_eq!(patterns("/"), ["/<path:file>", "/"]);
+        assert_eq!(patterns(""), ["/<path:file>", "/"]);
+    }
+
+    #[test]
+    #[should_panic(expected = "literal path")]
+    fn pattern_syntax_in_the_prefix_is_refused() {
+        mount("/a/<x>", PathBuf::from("."));
+    }
 }

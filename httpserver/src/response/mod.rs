@@ -4,10 +4,15 @@
 mod body;
 mod file;
 mod into_response;
+mod sse;
+mod stream;
 mod wrappers;
 
 pub use body::Body;
+pub use file::FileResponse;
 pub use into_response::{IntoHeaders, IntoResponse};
+pub use sse::{Event, IntoEvent, Sse};
+pub use stream::{ChunkSender, IntoChunk, StreamClosed, StreamingResponse};
 pub use wrappers::{Html, Json, Redirect};
 
 use http::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
@@ -41,7 +46,9 @@ type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send
 /// A response that can only be made once the request is known and some I/O is done
 /// (a file's metadata, a conditional or range request), resolved before error handlers
 /// and after hooks see it.
-pub(crate) struct Deferred(Box<dyn FnOnce(&Request) -> BoxFuture<Response> + Send>);
+pub(crate) struct Deferred(Box<MakeResponse>);
+
+type MakeResponse = dyn FnOnce(&Request) -> BoxFuture<Response> + Send;
 
 impl std::fmt::Debug for Deferred {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -79,6 +86,10 @@ impl Response {
             return self;
         };
         let mut made = make(req).await;
+        // A status the handler chose (`(FileResponse::new(p), 201)`) wins over a plain 200.
+        if self.status != StatusCode::OK && made.status == StatusCode::OK {
+            made.status = self.status;
+        }
         for (name, value) in self.headers.drain().filter_map(|(n, v)| Some((n?, v))) {
             made.headers.insert(name, value);
         }

@@ -1,0 +1,737 @@
+//! API §5: `App::static_files` and `FileResponse`, over a real socket: content types,
+//! validators, conditional and range requests, directory indexes, and a table of path
+//! traversal attempts that must never reach a file outside the mounted directory.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use httpserver::{collect_routes, get, App, FileResponse, HttpError, Json, Request, State};
+use httpserver_suite::{request, HttpResponse, TestServer};
+use serde_json::json;
+
+/// Only the file outside the root contains this; no response may ever carry it.
+const SECRET: &str = "SECRET-MARKER-5b1f0e9d-never-served";
+/// Size of the large file: big enough to need many 64 KiB chunks.
+const BIG: usize = 3 * 1024 * 1024 + 12_345;
+
+// ---------------------------------------------------------------------------------------
+// Fixture
+// ---------------------------------------------------------------------------------------
+
+/// A fresh directory tree per test, removed when the test ends:
+///
+/// ```text
+/// base/
+///   secret.txt            (SECRET, outside the root)
+///   index.html            (SECRET, outside the root: a dir symlink must not serve it)
+///   public2/secret.txt    (SECRET, a sibling whose name extends the root's)
+///   public/               (the root)
+///     index.html style.css app.js data.json logo.png notes.txt blob.unknownext noext
+///     empty.txt big.bin special.txt "with space.txt" café.txt
+///     sub/index.html sub/page.html noindex/file.txt
+///     link_inside.txt -> notes.txt, link_to_secret.txt -> ../secret.txt,
+///     link_sibling.txt -> ../public2/secret.txt, link_dir_out -> .. (base)
+/// ```
+struct Fixture {
+    base: PathBuf,
+    root: PathBuf,
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.base);
+    }
+}
+
+fn png_bytes() -> Vec<u8> {
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend((0u8..=255).cycle().take(300));
+    png
+}
+
+fn big_bytes() -> Vec<u8> {
+    (0..BIG).map(|i| (i * 31 % 251) as u8).collect()
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let base = std::env::temp_dir().join(format!(
+            "httpserver-static-{}-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        let root = base.join("public");
+        let write = |rel: &str, bytes: &[u8]| {
+            let path = base.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, bytes).unwrap();
+        };
+        write("secret.txt", SECRET.as_bytes());
+        write("index.html", SECRET.as_bytes());
+        write("public2/secret.txt", SECRET.as_bytes());
+        write("public/index.html", b"<h1>root index</h1>");
+        write("public/style.css", b"body { color: red; }");
+        write("public/app.js", b"console.log('hi');");
+        write("public/data.json", br#"{"ok":true}"#);
+        write("public/logo.png", &png_bytes());
+        write("public/notes.txt", b"0123456789abcdefghijklmnopqrstuvwxyz");
+        write("public/blob.unknownext", b"\x00\x01\x02");
+        write("public/noext", b"no extension");
+        write("public/empty.txt", b"");
+        write("public/big.bin", &big_bytes());
+        write("public/special.txt", b"from the file");
+        write("public/with space.txt", b"spaced");
+        write("public/caf\u{e9}.txt", b"accented");
+        write("public/sub/index.html", b"<h1>sub index</h1>");
+        write("public/sub/page.html", b"<p>sub page</p>");
+        write("public/noindex/file.txt", b"listed? never");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::symlink;
+            symlink(root.join("notes.txt"), root.join("link_inside.txt")).unwrap();
+            symlink(base.join("secret.txt"), root.join("link_to_secret.txt")).unwrap();
+            symlink("../public2/secret.txt", root.join("link_sibling.txt")).unwrap();
+            symlink(&base, root.join("link_dir_out")).unwrap();
+        }
+        Fixture { base, root }
+    }
+
+    fn read(&self, rel: &str) -> Vec<u8> {
+        std::fs::read(self.root.join(rel)).unwrap()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The app
+// ---------------------------------------------------------------------------------------
+
+/// Where the `FileResponse` routes look for files.
+struct Files {
+    dir: PathBuf,
+}
+
+#[get("/assets/special.txt")]
+async fn special() -> &'static str {
+    "from the route"
+}
+
+#[get("/file/<name>")]
+async fn file(name: String, files: State<Files>) -> FileResponse {
+    FileResponse::new(files.dir.join(name))
+}
+
+#[get("/download/<name>")]
+async fn download(name: String, req: Request, files: State<Files>) -> FileResponse {
+    let as_name = req.query("as").unwrap_or("report.txt").to_owned();
+    FileResponse::new(files.dir.join(name)).with_download_name(as_name)
+}
+
+async fn json_404(_req: Request, err: HttpError) -> (Json<serde_json::Value>, u16) {
+    (Json(json!({"error": err.message()})), 404)
+}
+
+fn app(fx: &Fixture) -> App {
+    App::new()
+        .state(Files {
+            dir: fx.root.clone(),
+        })
+        .routes(collect_routes![special, file, download])
+        .static_files("/assets", &fx.root)
+}
+
+async fn start(fx: &Fixture) -> TestServer {
+    TestServer::start(app(fx)).await
+}
+
+async fn get_with(server: &TestServer, target: &str, headers: &[(&str, &str)]) -> HttpResponse {
+    server.call_with("GET", target, headers, "").await
+}
+
+#[track_caller]
+fn assert_file(res: &HttpResponse, content_type: &str, body: &[u8]) {
+    res.assert_status(200);
+    assert_eq!(res.header("content-type"), Some(content_type), "{res:?}");
+    let len = body.len().to_string();
+    assert_eq!(res.header("content-length"), Some(len.as_str()), "{res:?}");
+    assert_eq!(res.body, body, "body of {res:?}");
+    let etag = res.header("etag").expect("an ETag");
+    assert!(
+        etag.len() > 2 && etag.starts_with('"') && etag.ends_with('"'),
+        "quoted strong ETag: {etag}"
+    );
+    let date = res.header("last-modified").expect("a Last-Modified");
+    assert!(
+        date.ends_with(" GMT") && date.len() == 29,
+        "HTTP date: {date}"
+    );
+    assert_eq!(res.header("accept-ranges"), Some("bytes"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Files and their headers
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn files_carry_type_length_and_validators() {
+    let fx = Fixture::new();
+    let server = start(&fx).await;
+    for (path, content_type) in [
+        ("index.html", "text/html; charset=utf-8"),
+        ("style.css", "text/css; charset=utf-8"),
+        ("data.json", "application/json; charset=utf-8"),
+        ("logo.png", "image/png"),
+        ("notes.txt", "text/plain; charset=utf-8"),
+        ("blob.unknownext", "application/octet-stream"),
+        ("noext", "application/octet-stream"),
+        ("sub/page.html", "text/html; charset=utf-8"),
+    ] {
+        let res = server.get(&format!("/assets/{path}")).await;
+        assert_file(&res, content_type, &fx.read(path));
+    }
+    // JavaScript: `text/javascript` or `application/javascript` by mime_guess's version.
+    let js = server.get("/assets/app.js").await;
+    let ct = js.header("content-type").unwrap().to_owned();
+    assert!(
+        ct == "text/javascript; charset=utf-8" || ct == "application/javascript; charset=utf-8",
+        "{ct}"
+    );
+    assert_file(&js, &ct, b"console.log('hi');");
+}
+
+#[tokio::test]
+async fn empty_encoded_and_symlinked_inside_files_are_served() {
+    let fx = Fixture::new();
+    let server = start(&fx).await;
+    assert_file(
+        &server.get("/assets/empty.txt").await,
+        "text/plain; charset=utf-8",
+        b"",
+    );
+    assert_file(
+        &server.get("/assets/with%20space.txt").await,
+        "text/plain; charset=utf-8",
+        b"spaced",
+    );
+    assert_file(
+        &server.get("/assets/caf%C3%A9.txt").await,
+        "text/plain; charset=utf-8",
+        b"accented",
+    );
+    #[cfg(unix)]
+    assert_file(
+        &server.get("/assets/link_inside.txt").await,
+        "text/plain; charset=utf-8",
+        &fx.read("notes.txt"),
+    );
+    server.get("/assets/missing.txt").await.assert_status(404);
+    server.get("/assets/notes.txt/").await.assert_status(404);
+    server.get("/assets/notes.txt/x").await.assert_status(404);
+}
+
+#[tokio::test]
+async fn large_file_is_streamed_intact() {
+    let fx = Fixture::new();
+    let server = start(&fx).await;
+    let res = server.get("/assets/big.bin").await;
+    assert_file(&res, "application/octet-stream", &big_bytes());
+    // A range deep inside it.
+    let start = 2 * 1024 * 1024 + 7;
+    let end = start + 200_000;
+    let res = get_with(
+        &server,
+        "/assets/big.bin",
+        &[("Range", &format!("bytes={start}-{end}"))],
+    )
+    .await;
+    res.assert_status(206);
+    assert_eq!(res.body, &big_bytes()[start..=end]);
+    assert_eq!(
+        res.header("content-range"),
+        Some(format!("bytes {start}-{end}/{BIG}").as_str())
+    );
+}
+
+#[tokio::test]
+async fn head_sends_the_headers_and_no_body() {
+    let fx = Fixture::new();
+    let server = start(&fx).await;
+    let mut conn = server.connect().await;
+    conn.write(request("HEAD", "/assets/big.bin", &[], "", true).as_bytes())
+        .await;
+    let head = conn.read_head_response().await;
+    head.assert_status(200);
+    assert_eq!(
+        head.header("content-length"),
+        Some(BIG.to_string().as_str())
+    );
+    assert_eq!(
+        head.header("content-type"),
+        Some("application/octet-stream")
+    );
+    assert!(head.header("etag").is_some());
+    assert!(head.header("last-modified").is_some());
+    // Had the HEAD response carried a body, this next response would not parse.
+    let next = conn
+        .send(&request("GET", "/assets/notes.txt", &[], "", false))
+        .await;
+    assert_file(&next, "text/plain; charset=utf-8", &fx.read("notes.txt"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Conditional requests
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn if_none_match_answers_304() {
+    let fx = Fixture::new();
+    let server = start(&fx).await;
+    let first = server.get("/assets/style.css").await;
+    let etag = first.header("etag").unwrap().to_owned();
+    let last_modified = first.header("last-modified").unwrap().to_owned();
+
+    let weak = format!("W/{etag}");
+    let listed = format!("\"nope\", {etag}");
+    for tag in [etag.as_str(), weak.as_str(), listed.as_str(), "*"] {
+        let res = get_with(&server, "/assets/style.css", &[("If-None-Match", tag)]).await;
+        res.assert_status(304);
+        assert!(res.body.is_empty());
+        assert_eq!(res.header("etag"), Some(etag.as_str()), "{tag}");
+        assert_eq!(res.header("last-modified"), Some(last_modified.as_str()));
+    }
+    // A different ETag: the file again, even with an If-Modified-Since that would match
+    // (If-None-Match takes precedence).
+    let res = get_with(
+        &server,
+        "/assets/style.css",
+        &[
+            ("If-None-Match", "\"something-else\""),
+            ("If-Modified-Since", &last_modified),
+        ],
+    )
+    .await;
+    assert_file(&res, "text/css; charset=utf-8", b"body { color: red; }");
+}
+
+#[tokio::test]
+async fn if_modified_since_answers_304_when_not_modified() {
+    let fx = Fixture::new();
+    let server = start(&fx).await;
+    let first = server.get("/assets/notes.txt").await;
+    let last_modified = first.header("last-modified").unwrap().to_owned();
+    for date in [last_modified.as_str(), "Fri, 01 Jan 2100 00:00:00 GMT"] {
+        let res = get_with(&server, "/assets/notes.txt", &[("If-Modified-Since", date)]).await;
+        res.assert_status(304);
+        assert!(res.body.is_empty());
+        assert!(res.header("etag").is_some());
+    }
+    for date in ["Mon, 01 Jan 1990 00:00:00 GMT", "not a date"] {
+        let res = get_with(&server, "/assets/notes.txt", &[("If-Modified-Since", date)]).await;
+        assert_file(&res, "text/plain; charset=utf-8", &fx.read("notes.txt"));
+    }
+}
+
+#[tokio::test]
+async fn if_match_failures_answer_412() {
+    let fx = Fixture::new();
+    let server = start(&fx).await;
+    let etag = server
+        .get("/assets/notes.txt")
+        .await
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    get_with(&server, "/assets/notes.txt", &[("If-Match", "\"other\"")])
+        .await
+        .assert_status(412);
+    get_with(&server, "/assets/notes.txt", &[("If-Match", &etag)])
+        .await
+        .assert_status(200);
+    get_with(
+        &server,
+        "/assets/notes.txt",
+        &[("If-Unmodified-Since", "Mon, 01 Jan 1990 00:00:00 GMT")],
+    )
+    .await
+    .assert_status(412);
+}
+
+// ---------------------------------------------------------------------------------------
+// Ranges
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn ranges_answer_206_with_exact_bytes() {
+    let fx = Fixture::new();
+    let server = start(&fx).await;
+    let data = fx.read("notes.txt");
+    let total = data.len(); // 36
+    for (range, start, end) in [
+        ("bytes=0-9", 0, 9),
+        ("bytes=10-", 10, total - 1),
+        ("bytes=-5", total - 5, total - 1),
+        ("bytes=5-5", 5, 5),
+        ("bytes=30-1000", 30, total - 1),
+        ("bytes=-1000", 0, total - 1),
+        ("bytes=0-", 0, total - 1),
+    ] {
+        let res = get_with(&server, "/assets/notes.txt", &[("Range", range)]).await;
+        res.assert_status(206);
+        assert_eq!(res.body, &data[start..=end], "{range}");
+        assert_eq!(
+            res.header("content-range"),
+            Some(format!("bytes {start}-{end}/{total}").as_str()),
+            "{range}"
+        );
+        assert_eq!(
+            res.header("content-length"),
+            Some((end - start + 1).to_string().as_str()),
+            "{range}"
+        );
+        assert_eq!(
+            res.header("content-type"),
+            Some("text/plain; charset=utf-8")
+        );
+        assert!(res.header("etag").is_some());
+    }
+}
+
+#[tokio::test]
+async fn unsatisfiable_ranges_answer_416() {
+    let fx = Fixture::new();
+    let server = start(&fx).await;
+    for (path, range, total) in [
+        ("notes.txt", "bytes=36-", 36),
+        ("notes.txt", "bytes=100-200", 36),
+        ("notes.txt", "bytes=-0", 36),
+        ("empty.txt", "bytes=0-", 0),
+    ] {
+        let res = get_with(&server, &format!("/assets/{path}"), &[("Range", range)]).await;
+        res.assert_status(416);
+        assert_eq!(
+            res.header("content-range"),
+            Some(format!("bytes */{total}").as_str()),
+            "{range}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn malformed_multi_and_stale_ranges_send_the_whole_file() {
+    let fx = Fixture::new();
+    let server = start(&fx).await;
+    let data = fx.read("notes.txt");
+    for range in [
+        "bytes=0-1,5-6",
+        "bytes=5-1",
+        "bytes=abc",
+        "items=0-5",
+        "bytes=",
+        "0-5",
+    ] {
+        let res = get_with(&server, "/assets/notes.txt", &[("Range", range)]).await;
+        assert_file(&res, "text/plain; charset=utf-8", &data);
+        assert!(res.header("content-range").is_none(), "{range}");
+    }
+    // If-Range: the current ETag or date lets the range through; a stale one does not.
+    let first = server.get("/assets/notes.txt").await;
+    let etag = first.header("etag").unwrap().to_owned();
+    let date = first.header("last-modified").unwrap().to_owned();
+    for validator in [etag.as_str(), date.as_str()] {
+        let res = get_with(
+            &server,
+            "/assets/notes.txt",
+            &[("Range", "bytes=0-3"), ("If-Range", validator)],
+        )
+        .await;
+        res.assert_status(206);
+        assert_eq!(res.body, b"0123");
+    }
+    let res = get_with(
+        &server,
+        "/assets/notes.txt",
+        &[("Range", "bytes=0-3"), ("If-Range", "\"stale\"")],
+    )
+    .await;
+    assert_file(&res, "text/plain; charset=utf-8", &data);
+}
+
+// ---------------------------------------------------------------------------------------
+// Directories
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn directories_serve_index_html_and_never_a_listing() {
+    let fx = Fixture::new();
+    let server = start(&fx).await;
+    assert_file(
+        &server.get("/assets/").await,
+        "text/html; charset=utf-8",
+        b"<h1>root index</h1>",
+    );
+    assert_file(
+        &server.get("/assets/sub/").await,
+        "text/html; charset=utf-8",
+        b"<h1>sub index</h1>",
+    );
+    // Without the trailing slash: a redirect to it (keeping the query).
+    let res = server.get("/assets/sub").await;
+    res.assert_status(308);
+    assert_eq!(res.header("location"), Some("/assets/sub/"));
+    let res = server.get("/assets/sub?x=1").await;
+    res.assert_status(308);
+    assert_eq!(res.header("location"), Some("/assets/sub/?x=1"));
+    let res = server.get("/assets").await;
+    res.assert_status(308);
+    assert_eq!(res.header("location"), Some("/assets/"));
+    // A directory without an index: 404, and nothing about its files.
+    for target in ["/assets/noindex/", "/assets/noindex"] {
+        let res = server.get(target).await;
+        res.assert_status(404);
+        assert!(!res.text().contains("file.txt"), "{target}: {}", res.text());
+    }
+    // HEAD on a directory index.
+    let mut conn = server.connect().await;
+    conn.write(request("HEAD", "/assets/sub/", &[], "", false).as_bytes())
+        .await;
+    let head = conn.read_head_response().await;
+    head.assert_status(200);
+    assert_eq!(head.header("content-length"), Some("18"));
+}
+
+#[tokio::test]
+async fn a_mount_without_root_index_answers_404_at_its_root() {
+    let fx = Fixture::new();
+    let server = TestServer::start(App::new().static_files("/n/", fx.root.join("noindex"))).await;
+    server.get("/n/").await.assert_status(404);
+    assert_eq!(server.get("/n/file.txt").await.text(), "listed? never");
+}
+
+#[tokio::test]
+async fn a_mount_at_the_root_serves_files_and_its_index() {
+    let fx = Fixture::new();
+    let server = TestServer::start(App::new().static_files("/", &fx.root)).await;
+    assert_eq!(server.get("/").await.text(), "<h1>root index</h1>");
+    assert_eq!(server.get("/notes.txt").await.body, fx.read("notes.txt"));
+    assert_eq!(server.get("/sub/").await.text(), "<h1>sub index</h1>");
+    let res = server.get("/sub").await;
+    res.assert_status(308);
+    assert_eq!(res.header("location"), Some("/sub/"));
+    for target in [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "//secret.txt",
+        "//etc/passwd",
+        "/%2f%2e%2e%2fsecret.txt",
+        "/%5c..%5csecret.txt",
+        "/link_to_secret.txt",
+        "/link_dir_out/",
+        "/link_dir_out",
+        "/link_dir_out/secret.txt",
+    ] {
+        let res = server.get(target).await;
+        assert_refused(target, &res, "/");
+    }
+}
+
+#[tokio::test]
+async fn an_app_route_under_the_prefix_wins_over_a_file() {
+    let fx = Fixture::new();
+    let server = start(&fx).await;
+    assert_eq!(
+        server.get("/assets/special.txt").await.text(),
+        "from the route"
+    );
+    assert_eq!(fx.read("special.txt"), b"from the file");
+}
+
+// ---------------------------------------------------------------------------------------
+// FileResponse
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn file_response_serves_and_404s_through_error_handlers() {
+    let fx = Fixture::new();
+    let server = start(&fx).await;
+    assert_file(
+        &server.get("/file/notes.txt").await,
+        "text/plain; charset=utf-8",
+        &fx.read("notes.txt"),
+    );
+    let res = get_with(&server, "/file/notes.txt", &[("Range", "bytes=-3")]).await;
+    res.assert_status(206);
+    assert_eq!(res.body, b"xyz");
+    server.get("/file/missing.txt").await.assert_status(404);
+    server.get("/file/sub").await.assert_status(404); // a directory
+
+    let with_handler = TestServer::start(app(&fx).error_handler(404, json_404)).await;
+    let res = with_handler.get("/file/missing.txt").await;
+    res.assert_status(404);
+    assert_eq!(res.json(), json!({"error": "Not Found"}));
+    let res = with_handler.get("/assets/nothing-here.txt").await;
+    assert_eq!(res.json(), json!({"error": "Not Found"}));
+}
+
+#[tokio::test]
+async fn file_response_download_names() {
+    let fx = Fixture::new();
+    let server = start(&fx).await;
+    let res = server.get("/download/notes.txt").await;
+    assert_file(&res, "text/plain; charset=utf-8", &fx.read("notes.txt"));
+    assert_eq!(
+        res.header("content-disposition"),
+        Some("attachment; filename=\"report.txt\"")
+    );
+    let res = server
+        .get("/download/notes.txt?as=r%C3%A9sum%C3%A9%20%22final%22.txt")
+        .await;
+    res.assert_status(200);
+    assert_eq!(
+        res.header("content-disposition"),
+        Some(
+            "attachment; filename=\"r_sum_ \\\"final\\\".txt\"; \
+             filename*=UTF-8''r%C3%A9sum%C3%A9%20%22final%22.txt"
+        )
+    );
+    // A CR LF in the name cannot split the header.
+    let res = server
+        .get("/download/notes.txt?as=a%0D%0Ax-evil:%201")
+        .await;
+    res.assert_status(200);
+    assert!(res.header("x-evil").is_none());
+    assert_eq!(
+        res.header("content-disposition"),
+        Some("attachment; filename=\"a__x-evil: 1\"")
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Traversal
+// ---------------------------------------------------------------------------------------
+
+/// The response to an attempt to leave the mount: never the secret; a 4xx, or a 308
+/// to a path still inside the mount.
+#[track_caller]
+fn assert_refused(target: &str, res: &HttpResponse, mount: &str) {
+    assert!(
+        !res.text().contains(SECRET),
+        "{target} leaked the secret: {res:?}"
+    );
+    match res.status {
+        400..=499 => {}
+        308 => {
+            let location = res.header("location").unwrap_or_default();
+            assert!(
+                location.starts_with(mount) && !location.starts_with("//"),
+                "{target} redirected out of the mount: {location}"
+            );
+        }
+        other => panic!("{target} answered {other}: {res:?}"),
+    }
+}
+
+const TRAVERSALS: &[&str] = &[
+    "/assets/../secret.txt",
+    "/assets/../../secret.txt",
+    "/assets/..",
+    "/assets/../",
+    "/assets/%2e%2e/secret.txt",
+    "/assets/%2E%2E/secret.txt",
+    "/assets/%2e%2e",
+    "/assets/%2e%2e/",
+    "/assets/%2e%2e%2fsecret.txt",
+    "/assets/..%2fsecret.txt",
+    "/assets/.%2e/secret.txt",
+    "/assets/%2e./secret.txt",
+    "/assets/%252e%252e/secret.txt",
+    "/assets/%252e%252e%252fsecret.txt",
+    "/assets/....//secret.txt",
+    "/assets/..\\secret.txt",
+    "/assets/%5c..%5csecret.txt",
+    "/assets/..%5csecret.txt",
+    "/assets/%2e%2e%5c%2e%2e%5csecret.txt",
+    "/assets/%00",
+    "/assets/a%00.txt",
+    "/assets/notes.txt%00.html",
+    "/assets/..%00/secret.txt",
+    "/assets//etc/passwd",
+    "/assets//secret.txt",
+    "/assets/%2fetc%2fpasswd",
+    "/assets/%2f..%2fsecret.txt",
+    "/assets/sub/../../secret.txt",
+    "/assets/sub/%2e%2e/%2e%2e/secret.txt",
+    "/assets/sub%2f..%2f..%2fsecret.txt",
+    "/assets/sub/./../../secret.txt",
+    "/assets/./../secret.txt",
+    "/assets/%2e/%2e%2e/secret.txt",
+    "/assets/%c0%ae%c0%ae/secret.txt",
+    "/assets/%c0%2e%c0%2e/secret.txt",
+    "/assets/%e0%80%ae%e0%80%ae/secret.txt",
+    "/assets/%u002e%u002e/secret.txt",
+    "/assets/..;/secret.txt",
+    "/assets/C:%5csecret.txt",
+    "/assets/c:/secret.txt",
+    "/assets/%0d%0a../secret.txt",
+    "/assets/../public2/secret.txt",
+    "/assets/link_to_secret.txt",
+    "/assets/link_sibling.txt",
+    "/assets/link_dir_out/secret.txt",
+    "/assets/link_dir_out/public2/secret.txt",
+    "/assets/link_dir_out/",
+    "/assets/link_dir_out",
+    "/assets/link_dir_out/index.html",
+    "http://test/assets/../secret.txt",
+    "http://test/assets/%2e%2e/secret.txt",
+];
+
+#[tokio::test]
+async fn no_request_reaches_a_file_outside_the_mount() {
+    assert!(TRAVERSALS.len() >= 25);
+    let fx = Fixture::new();
+    assert_eq!(
+        std::fs::read_to_string(fx.base.join("secret.txt")).unwrap(),
+        SECRET
+    );
+    let server = start(&fx).await;
+    // The mount works, so a refusal below is the check, not a broken setup.
+    assert_file(
+        &server.get("/assets/notes.txt").await,
+        "text/plain; charset=utf-8",
+        &fx.read("notes.txt"),
+    );
+    for target in TRAVERSALS {
+        for method in ["GET", "HEAD"] {
+            let raw =
+                format!("{method} {target} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+            let mut conn = server.connect().await;
+            conn.write(raw.as_bytes()).await;
+            let res = if method == "HEAD" {
+                conn.read_head_response().await
+            } else {
+                conn.read_response().await
+            };
+            assert_refused(target, &res, "/assets/");
+            if method == "GET" && res.status != 400 {
+                // Routed and refused by the mount, or not routed at all: never a 200.
+                assert_ne!(res.status, 200, "{target}");
+            }
+        }
+    }
+    // Also with a range: no partial leak.
+    for target in ["/assets/link_to_secret.txt", "/assets/%2e%2e/secret.txt"] {
+        let res = get_with(&server, target, &[("Range", "bytes=0-5")]).await;
+        assert_refused(target, &res, "/assets/");
+    }
+}
+
+#[test]
+fn fixture_paths_are_fresh() {
+    let a = Fixture::new();
+    let b = Fixture::new();
+    assert_ne!(a.base, b.base);
+    assert!(Path::new(&a.root).join("index.html").is_file());
+}
