@@ -365,6 +365,23 @@ impl AppHandle {
         *self.inner.shutdown.borrow()
     }
 
+    /// Resolves once a shutdown has been asked for (at once if it already was). Long-lived
+    /// responses (an endless event stream, a long poll) can end themselves with it
+    /// instead of being cut at the end of the grace period.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let handle = httpserver::App::new().handle();
+    /// handle.shutdown();
+    /// handle.shutdown_requested().await; // returns at once: already asked for
+    /// # });
+    /// ```
+    pub async fn shutdown_requested(&self) {
+        let mut signal = self.shutdown_signal();
+        // The sender lives in this handle, so the channel cannot close while we wait.
+        let _ = signal.wait_for(|stop| *stop).await;
+    }
+
     /// The state of type `T` registered with [`App::state`], once the app is serving.
     pub fn state<T: Send + Sync + 'static>(&self) -> Option<&T> {
         self.inner

@@ -11,7 +11,7 @@ use futures_util::{Future, Stream, StreamExt};
 use http::header::{HeaderValue, CACHE_CONTROL};
 use tokio::time::{Instant, Sleep};
 
-use super::stream::{chunk_channel, ChunkSender};
+use super::stream::{chunk_channel, ChunkSender, FlushBeforeError};
 use super::{Body, IntoResponse, Response};
 use crate::error::BoxError;
 
@@ -148,7 +148,10 @@ impl Event {
             }
         }
         if let Some(event) = &self.event {
-            let event: String = event.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+            let event: String = event
+                .chars()
+                .filter(|c| !matches!(c, '\r' | '\n'))
+                .collect();
             field(&mut out, "event", &event);
         }
         if let Some(id) = &self.id {
@@ -287,7 +290,7 @@ impl Sse {
             })
         });
         Sse {
-            events: Box::pin(chunks),
+            events: Box::pin(FlushBeforeError::new(chunks)),
             keep_alive: None,
         }
     }

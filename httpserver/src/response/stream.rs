@@ -3,6 +3,8 @@
 
 use std::fmt;
 use std::future::ready;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
@@ -88,9 +90,10 @@ impl<T: IntoChunk, E: Into<BoxError>> IntoChunk for Result<T, E> {
 /// - `Content-Type` defaults to `text/plain; charset=utf-8` for a stream of text and
 ///   `application/octet-stream` for a stream of bytes; set another with
 ///   [`with_content_type`](Self::with_content_type).
-/// - An `Err` item is logged and ends the response at once: the connection is closed
-///   without the final empty chunk, so the client sees a truncated body, never a
-///   complete-looking one. The server goes on serving other connections.
+/// - An `Err` item is logged and ends the response: the chunks before it are flushed,
+///   then the connection is closed without the final empty chunk, so the client sees a
+///   truncated body, never a complete-looking one. The server goes on serving other
+///   connections.
 /// - When the client goes away the stream is dropped, so whatever it owns (a database
 ///   cursor, a subscription) is released and nothing keeps producing. On a graceful
 ///   shutdown the server waits for the stream to end within the grace period, then drops
@@ -130,8 +133,9 @@ impl StreamingResponse {
                 other => Some(other),
             })
         });
+        let body = Body::from_stream(FlushBeforeError::new(chunks));
         StreamingResponse {
-            response: Response::with_type(Body::from_stream(chunks), S::Item::CONTENT_TYPE),
+            response: Response::with_type(body, S::Item::CONTENT_TYPE),
         }
     }
 
@@ -361,4 +365,50 @@ pub(crate) fn chunk_channel<T: Send + 'static>(
     let (tx, mut rx) = mpsc::channel(capacity.max(1));
     let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
     (ChunkSender { tx }, stream)
+}
+
+type ChunkStream = Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>> + Send>>;
+
+/// Holds an error back for one poll, so that the chunks before it are flushed to the
+/// client before the error closes the connection (hyper flushes when the body is
+/// pending, and drops what it has buffered when the body fails).
+pub(crate) struct FlushBeforeError {
+    chunks: ChunkStream,
+    failed: Option<BoxError>,
+    done: bool,
+}
+
+impl FlushBeforeError {
+    pub(crate) fn new<S>(chunks: S) -> Self
+    where
+        S: Stream<Item = Result<Bytes, BoxError>> + Send + 'static,
+    {
+        FlushBeforeError {
+            chunks: Box::pin(chunks),
+            failed: None,
+            done: false,
+        }
+    }
+}
+
+impl Stream for FlushBeforeError {
+    type Item = Result<Bytes, BoxError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Some(e) = self.failed.take() {
+            self.done = true;
+            return Poll::Ready(Some(Err(e)));
+        }
+        if self.done {
+            return Poll::Ready(None);
+        }
+        match self.chunks.as_mut().poll_next(cx) {
+            Poll::Ready(Some(Err(e))) => {
+                self.failed = Some(e);
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            other => other,
+        }
+    }
 }

@@ -1,0 +1,178 @@
+//! A real browser: headless Chromium loads the page of `examples/sse.rs`, whose
+//! `EventSource` must receive the server's events and write them into the DOM.
+//!
+//! Needs Chromium at /usr/bin/chromium (Debian: `apt-get install -y chromium`); without
+//! it this test fails and says so.
+
+use std::fs::File;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use httpserver_suite::TestServer;
+
+/// The example, compiled in so its app can be served from this test.
+#[allow(dead_code)]
+#[path = "../examples/sse.rs"]
+mod sse_example;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// How long the browser may take in all: start, load, receive, dump.
+const BROWSER_DEADLINE: Duration = Duration::from_secs(90);
+
+/// Events the page waits for before it closes its `EventSource` (`?max=`).
+const EVENTS: usize = 5;
+
+/// A browser run: its process group and its scratch directory, both cleaned up on drop,
+/// also when the test fails half way.
+struct Browser {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Browser {
+    /// Starts headless Chromium on `url`, dumping the DOM into `dir/dom.html` once the
+    /// page is done (`--virtual-time-budget` waits for network activity to settle: the
+    /// page closes its `EventSource` after `EVENTS` events, which ends it).
+    fn dump_dom(url: &str) -> Browser {
+        let stamp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let dir =
+            std::env::temp_dir().join(format!("httpserver-browser-{}-{stamp}", std::process::id()));
+        let profile = dir.join("profile");
+        std::fs::create_dir_all(&profile).expect("create the browser's temp dir");
+        let stdout = File::create(dir.join("dom.html")).expect("create dom.html");
+        let stderr = File::create(dir.join("stderr.log")).expect("create stderr.log");
+        let child = Command::new(CHROMIUM)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--no-default-browser-check",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg("--virtual-time-budget=2000")
+            .arg("--dump-dom")
+            .arg(url)
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr)
+            // Its own process group, so that its helper processes end with it.
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {CHROMIUM}: {e}"));
+        Browser { child, dir }
+    }
+
+    /// Waits for the browser to exit, at most `deadline`; whether it did.
+    fn wait(&mut self, deadline: Duration) -> bool {
+        let until = Instant::now() + deadline;
+        while Instant::now() < until {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.join(name)).unwrap_or_default()
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // The group this test started (its id is the browser's pid): the browser and
+        // whatever helpers it left.
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.kill();
+        if !self.wait(Duration::from_secs(10)) {
+            eprintln!(
+                "chromium (pid {}) did not exit after SIGKILL",
+                self.child.id()
+            );
+        }
+        if let Err(e) = std::fs::remove_dir_all(&self.dir) {
+            eprintln!("could not remove {}: {e}", self.dir.display());
+        }
+    }
+}
+
+/// The value of `data-count` in the dumped DOM.
+fn data_count(dom: &str) -> Option<usize> {
+    let start = dom.find("data-count=\"")? + "data-count=\"".len();
+    let end = dom[start..].find('"')? + start;
+    dom[start..end].parse().ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_receives_server_sent_events() {
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "this test needs Chromium at {CHROMIUM}: install it with \
+         `apt-get update && apt-get install -y chromium` (Debian/Ubuntu package `chromium`)"
+    );
+    let server = TestServer::start(sse_example::app(Duration::from_millis(100))).await;
+    let url = format!("http://{}/?max={EVENTS}", server.addr);
+
+    let (dom, log, exited) = tokio::task::spawn_blocking(move || {
+        let mut browser = Browser::dump_dom(&url);
+        let exited = browser.wait(BROWSER_DEADLINE);
+        (browser.read("dom.html"), browser.read("stderr.log"), exited)
+        // `browser` dropped here: killed, its directory removed.
+    })
+    .await
+    .expect("browser task");
+
+    let context = || format!("DOM:\n{dom}\nchromium's stderr (tail):\n{}", tail(&log));
+    assert!(
+        exited,
+        "chromium did not finish within {BROWSER_DEADLINE:?}\n{}",
+        context()
+    );
+    assert_eq!(
+        data_count(&dom),
+        Some(EVENTS),
+        "the page did not count {EVENTS} events\n{}",
+        context()
+    );
+    let items = dom.matches("<li>").count();
+    assert_eq!(items, EVENTS, "one <li> per event\n{}", context());
+    for id in 1..=EVENTS {
+        assert!(
+            dom.contains(&format!("<li>#{id} ")),
+            "no <li> for the event with id {id}\n{}",
+            context()
+        );
+    }
+    assert!(
+        dom.contains(" UTC</li>"),
+        "events carry the time\n{}",
+        context()
+    );
+    assert!(
+        dom.contains(&format!("stopped after {EVENTS} events")),
+        "{}",
+        context()
+    );
+    server.stop().await.unwrap();
+}
+
+fn tail(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(20)..].join("\n")
+}
