@@ -11,9 +11,11 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use httpserver::{
-    abort, collect_routes, delete, get, patch, post, put, route, App, Form, Html, HttpError,
-    IntoResponse, Json, Query, Redirect, Request, Response, State, StatusCode,
+    abort, collect_routes, delete, get, patch, post, put, route, App, Event, FileResponse, Form,
+    Html, HttpError, IntoResponse, Json, Query, Redirect, Request, Response, Sse, State,
+    StatusCode, StreamingResponse,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -51,6 +53,21 @@ async fn index(stats: State<Stats>) -> Html<String> {
 <li>Errors: <a href="/fail/http">HttpError</a>, <a href="/fail/abort">abort(403)</a>,
 <a href="/fail/parse">a ParseIntError (500)</a>, <a href="/fail/panic">a panic (500, server goes on)</a></li>
 </ul>
+<h2>Streaming, events and files</h2><ul>
+<li><a href="/stream">/stream</a>: <code>StreamingResponse</code>, five chunks 200 ms apart</li>
+<li>Server-Sent Events from <code>/events</code>: <span id="clock">waiting…</span></li>
+<li><a href="/static/">/static/</a>: <code>static_files</code> (try <code>curl -r 0-9</code> or <code>If-None-Match</code>)</li>
+<li><a href="/download">/download</a>: <code>FileResponse</code> as an attachment</li>
+</ul>
+<script>
+  const source = new EventSource("/events");
+  source.addEventListener("tick", (e) => {{
+    document.getElementById("clock").textContent = "tick " + e.lastEventId + ": " + e.data;
+  }});
+</script>
+<h2>Middleware</h2><p>Every response carries <code>x-response-time-us</code> (an after hook);
+<a href="/admin">/admin</a> is refused by a before hook without <code>?token=demo</code>;
+<a href="/nowhere">a missing page</a> goes through a 404 error handler.</p>
 <h2>Forms</h2>
 <form method="post" action="/login"><input name="user" value="ann"><button>POST /login</button></form>
 <form method="post" action="/shutdown"><button>Shut the server down gracefully</button></form>
@@ -208,6 +225,81 @@ async fn fail_panic() -> &'static str {
     panic!("this handler panics; the server answers 500 and goes on")
 }
 
+#[get("/stream")]
+async fn stream() -> StreamingResponse {
+    let chunks = futures_util::stream::iter(0..5).then(|i| async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        format!("chunk {i}\n")
+    });
+    StreamingResponse::new(chunks)
+}
+
+#[get("/events")]
+async fn events(req: Request) -> Sse {
+    let app = req.app().clone();
+    let ticks = futures_util::stream::unfold(0u64, move |n| {
+        let app = app.clone();
+        async move {
+            // Ends the stream when the server shuts down, instead of at the grace deadline.
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = app.shutdown_requested() => return None,
+            }
+            let event = Event::default()
+                .event("tick")
+                .id((n + 1).to_string())
+                .data(unix_time());
+            Some((event, n + 1))
+        }
+    });
+    Sse::new(ticks).keep_alive(Duration::from_secs(15))
+}
+
+fn unix_time() -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    format!("{} s since 1970", now.map(|d| d.as_secs()).unwrap_or(0))
+}
+
+#[get("/download")]
+async fn download() -> FileResponse {
+    FileResponse::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/static/hello.txt"
+    ))
+    .with_download_name("hello.txt")
+}
+
+#[get("/admin")]
+async fn admin() -> &'static str {
+    "welcome, admin"
+}
+
+/// Refuses `/admin` without the demo token; every other request goes on.
+async fn guard_admin(req: Request) -> Option<Response> {
+    let refused = req.path() == "/admin" && req.query("token") != Some("demo");
+    refused.then(|| (Html("<p>add <code>?token=demo</code></p>"), 403).into_response())
+}
+
+/// Stamps every response (errors included) with the time the app took.
+async fn timing(req: Request, res: Response) -> Response {
+    let took = req.received_at().elapsed();
+    res.with_header("x-response-time-us", took.as_micros().to_string())
+}
+
+async fn not_found(req: Request, _err: HttpError) -> impl IntoResponse {
+    let page = format!(
+        "<h1>404</h1><p>Nothing at <code>{}</code>. <a href=\"/\">Home</a></p>",
+        html_escape(req.path())
+    );
+    (Html(page), 404)
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 #[post("/shutdown")]
 async fn trigger_shutdown(req: Request) -> Value {
     req.app().shutdown(); // graceful: in-flight requests finish
@@ -222,6 +314,13 @@ fn main() -> std::io::Result<()> {
         .init();
     App::new()
         .state(Stats::default())
+        .before_request(guard_admin)
+        .after_request(timing)
+        .error_handler(404, not_found)
+        .static_files(
+            "/static",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/examples/static"),
+        )
         .routes(collect_routes![
             index,
             hello,
@@ -245,6 +344,10 @@ fn main() -> std::io::Result<()> {
             fail_abort,
             fail_parse,
             fail_panic,
+            stream,
+            events,
+            download,
+            admin,
             trigger_shutdown
         ])
         .run("127.0.0.1:8000")

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, Uri, Version};
@@ -44,6 +45,7 @@ struct Inner {
     client_addr: SocketAddr,
     app: AppHandle,
     query_params: OnceLock<HashMap<String, Vec<String>>>,
+    received_at: Instant,
 }
 
 /// The parts a request is made of; the server and the test client fill it in.
@@ -73,6 +75,7 @@ impl Request {
                 client_addr: parts.client_addr,
                 app: parts.app,
                 query_params: OnceLock::new(),
+                received_at: Instant::now(),
             }),
         }
     }
@@ -146,6 +149,11 @@ impl Request {
     /// The address of the peer.
     pub fn client_addr(&self) -> SocketAddr {
         self.inner.client_addr
+    }
+
+    /// When the request was received (its body read), to measure how long answering took.
+    pub fn received_at(&self) -> Instant {
+        self.inner.received_at
     }
 
     /// The application: shut it down, or reach its state.
