@@ -31,6 +31,7 @@ async fn index(stats: State<Stats>) -> Html<String> {
     let visits = stats.visits.fetch_add(1, Ordering::Relaxed) + 1;
     Html(format!(
         r#"<!doctype html><meta charset="utf-8"><title>httpserver demo</title>
+<style>body {{ font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5 }} code {{ background: #f3f3f3; padding: 0 .2em }}</style>
 <h1>httpserver demo</h1><p>Visits: {visits}</p>
 <h2>Routes and parameters</h2><ul>
 <li><a href="/hello">/hello</a>: JSON</li>

@@ -17,7 +17,8 @@
 //! Mistakes that the router would otherwise only find at run time are compile errors here:
 //! a malformed pattern, a path parameter without an argument of that name, a parameter
 //! type that does not fit its converter (`<int:id>` bound to a `String`), an unknown HTTP
-//! method, and two handlers of one `collect_routes!` that serve the same method and path.
+//! method, two handlers of one `collect_routes!` that serve the same method and path, and a
+//! `url_for!` with a missing, unknown or mistyped parameter.
 
 use proc_macro::TokenStream;
 
@@ -27,6 +28,7 @@ mod collect;
 mod pattern;
 mod route;
 mod suggest;
+mod url;
 
 use args::Kind;
 
@@ -108,4 +110,27 @@ pub fn route(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn collect_routes(input: TokenStream) -> TokenStream {
     collect::expand(input.into()).into()
+}
+
+/// The path of a route, with its parameters filled in, as a `String`.
+///
+/// ```ignore
+/// #[get("/users/<int:id>")]
+/// async fn get_user(id: i64) -> String { format!("user {id}") }
+///
+/// assert_eq!(url_for!(get_user, id = 42), "/users/42");
+/// assert_eq!(url_for!(api::files::show, path = "a b/c.txt"), "/files/a%20b/c.txt");
+/// ```
+///
+/// The first argument names the handler as `collect_routes!` does (`get_user`,
+/// `api::users::get_user`); then comes each path parameter as `name = value`, in any order.
+/// A value has the type of the handler's argument, or is a reference to one (`&str` for
+/// `String`, `&str` or `&Path` for `PathBuf`); it is borrowed, not moved.
+///
+/// Each value is percent-encoded: everything but letters, digits and `-._~` is escaped,
+/// including `/`, except that a `<path:..>` value keeps its slashes. A parameter that is
+/// missing or unknown, or a value of the wrong type, is a compile error.
+#[proc_macro]
+pub fn url_for(input: TokenStream) -> TokenStream {
+    url::expand(input.into()).into()
 }

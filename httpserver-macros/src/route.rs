@@ -13,7 +13,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, Ident, Item, LitStr, Pat, ReturnType, Signature, Type, Visibility};
 
 use crate::args::{parse_args, Kind};
-use crate::pattern::{self, Converter};
+use crate::pattern::{self, Converter, Pattern, Segment};
 use crate::suggest;
 
 /// One argument of the handler.
@@ -146,6 +146,7 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
 
     // The pattern, and which argument receives each of its parameters.
     let mut params: Vec<(String, Converter)> = Vec::new();
+    let mut parsed_pattern: Option<Pattern> = None;
     if let Some(lit) = &args.path {
         match pattern::parse(&lit.value()) {
             Ok(parsed) => {
@@ -153,6 +154,7 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
                     .params()
                     .map(|(name, converter)| (name.to_string(), converter))
                     .collect();
+                parsed_pattern = Some(parsed);
             }
             Err(e) => errors.push(syn::Error::new(lit.span(), e.message)),
         }
@@ -203,16 +205,39 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
         None => LitStr::new("", Span::call_site()),
     };
     let methods = &args.methods;
-    let struct_and_consts = quote! {
+    let ok = errors.is_empty();
+
+    // The hidden struct: one field per path parameter, for `url_for!`. A field's type is
+    // `UrlArg<A>`, `A` being the type the handler takes the parameter as (see
+    // `httpserver::__private::UrlValue`); while the handler has errors, the converter's
+    // usual type, so that `url_for!` calls add no errors of their own.
+    let fields = params.iter().map(|(name, converter)| {
+        let arg = fn_args
+            .iter()
+            .find(|arg| arg.param.as_ref().is_some_and(|(n, _)| n == name));
+        let ty = match arg {
+            Some(arg) if ok => url_arg_type(&arg.ty),
+            _ => match converter {
+                Converter::Int => quote!(i64),
+                Converter::Float => quote!(f64),
+                Converter::Str | Converter::Path => quote!(::std::string::String),
+            },
+        };
+        let field = Ident::new(name, pattern_lit.span());
+        quote!(pub #field: ::httpserver::__private::UrlArg<#ty>)
+    });
+    let struct_def = quote! {
         #(#cfgs)*
         #[doc(hidden)]
         #[allow(
             non_camel_case_types,
             dead_code,
-            clippy::empty_structs_with_brackets,
+            private_interfaces,
             clippy::exhaustive_structs
         )]
-        #vis struct #ident {}
+        #vis struct #ident {
+            #(#fields),*
+        }
     };
     let info_consts = quote! {
         const NAME: &'static str = #fn_name;
@@ -220,95 +245,135 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
         const METHODS: &'static [&'static str] = &[#(#methods),*];
     };
 
-    if !errors.is_empty() {
-        // Still define the struct (so `collect_routes!` does not add errors of its own),
-        // with a `route()` that is never compiled into anything that runs.
+    if !ok {
+        // Still define the struct (so `collect_routes!` and `url_for!` add no errors of
+        // their own), with functions that are never compiled into anything that runs.
         let errors = combine(errors);
         return quote! {
             #errors
             #item
-            #struct_and_consts
+            #struct_def
             #(#cfgs)*
             impl ::httpserver::__private::RouteInfo for #ident {
                 #info_consts
                 fn route() -> ::httpserver::Route {
                     ::core::unreachable!()
                 }
+                fn url(&self) -> ::std::string::String {
+                    ::core::unreachable!()
+                }
             }
         };
     }
 
-    // Compile-time check that each path parameter's type fits its converter, pointing at
-    // the argument's type.
-    let asserts = fn_args
+    // `url()`: the pattern, segment by segment, with the fields' values encoded.
+    let url = Ident::new("__url", Span::call_site());
+    let pushes = parsed_pattern
         .iter()
-        .filter_map(|arg| {
-            let (_, converter) = arg.param.as_ref()?;
-            let ty = &arg.ty;
-            let assert = match converter {
-                Converter::Int => quote!(assert_int_param),
-                Converter::Float => quote!(assert_float_param),
-                Converter::Path => quote!(assert_path_param),
-                Converter::Str => quote!(assert_str_param),
-            };
-            Some(quote_spanned! {ty.span()=>
-                ::httpserver::__private::#assert::<#ty>();
-            })
-        })
-        .collect::<Vec<_>>();
-
-    let checks = if asserts.is_empty() {
-        TokenStream::new()
-    } else {
-        quote! {
-            #(#cfgs)*
-            const _: () = {
-                #[allow(dead_code)]
-                fn __check() {
-                    #(#asserts)*
+        .flat_map(|p| &p.segments)
+        .map(|segment| match segment {
+            Segment::Static(text) => quote! {
+                ::httpserver::__private::push_static(&mut #url, #text);
+            },
+            Segment::Param { converter, name } => {
+                let field = Ident::new(name, pattern_lit.span());
+                let push = match converter {
+                    Converter::Path => quote!(push_path),
+                    _ => quote!(push_segment),
+                };
+                quote! {
+                    ::httpserver::__private::#push(&mut #url, &self.#field);
                 }
-            };
-        }
-    };
+            }
+        });
 
-    // `__accepts`: the values of the parameters, in pattern order, parse as the argument
-    // types (e.g. `<int:n>` bound to a `u8` rejects "300").
+    // One parser per path parameter, `__parse_<i>` for the i-th in pattern order: the only
+    // place where the argument's type meets its converter's bound (an error there points
+    // at the type), shared by `__accepts` and `__handle`.
+    let parse_fn = |i: usize| format_ident!("__parse_{}", i, span = Span::call_site());
+    let mut parsers = Vec::new();
+    let mut accept_checks = Vec::new();
     let values = Ident::new("__values", Span::call_site());
-    let accept_checks = params.iter().enumerate().filter_map(|(i, (name, _))| {
-        let arg = fn_args
+    for (i, (name, _)) in params.iter().enumerate() {
+        let Some(arg) = fn_args
             .iter()
-            .find(|arg| arg.param.as_ref().is_some_and(|(n, _)| n == name))?;
-        if is_any_string(&arg.ty) {
-            return None;
-        }
+            .find(|arg| arg.param.as_ref().is_some_and(|(n, _)| n == name))
+        else {
+            continue; // cannot happen once there are no errors
+        };
+        let (_, converter) = arg.param.as_ref().unwrap();
         let ty = &arg.ty;
-        Some(quote_spanned! {ty.span()=>
-            && ::httpserver::__private::accepts::<#ty>(#values[#i])
-        })
-    });
+        let parse = match converter {
+            Converter::Int => quote_spanned!(ty.span()=> parse_int),
+            Converter::Float => quote_spanned!(ty.span()=> parse_float),
+            Converter::Path => quote_spanned!(ty.span()=> parse_path),
+            Converter::Str => quote_spanned!(ty.span()=> parse_str),
+        };
+        let parse_call = quote_spanned! {ty.span()=>
+            ::httpserver::__private::#parse::<#ty>(raw)
+        };
+        let f = parse_fn(i);
+        parsers.push(quote! {
+            fn #f(raw: &str) -> ::core::option::Option<#ty> {
+                #parse_call
+            }
+        });
+        // The values of the parameters, in pattern order, must parse as the argument types
+        // (`<int:n>` bound to a `u8` rejects "300"); any text is a `String` or `PathBuf`.
+        if !is_any_string(ty) {
+            accept_checks.push(quote! {
+                && #f(#values[#i]).is_some()
+            });
+        }
+    }
 
-    // `__handle`: one binding per argument, in declaration order, then the call.
+    // One extractor function per other argument, `__extract_<j>`, whose bound carries a
+    // message naming the argument and the route's path parameters.
+    let mut extractors = Vec::new();
     let req = Ident::new("__req", Span::call_site());
     let vars: Vec<Ident> = (0..fn_args.len())
         .map(|i| format_ident!("__arg{}", i, span = Span::call_site()))
         .collect();
-    let bindings = fn_args.iter().zip(&vars).map(|(arg, var)| {
+    let mut bindings = Vec::new();
+    for (j, (arg, var)) in fn_args.iter().zip(&vars).enumerate() {
         let ty = &arg.ty;
         let get = match &arg.param {
-            Some((name, _)) => quote_spanned! {ty.span()=>
-                ::httpserver::__private::path_param::<#ty>(&#req, #name)
-            },
-            None => quote_spanned! {ty.span()=>
-                ::httpserver::__private::extract::<#ty>(&#req)
-            },
+            Some((name, _)) => {
+                let i = params.iter().position(|(n, _)| n == name).unwrap();
+                let f = parse_fn(i);
+                quote_spanned! {ty.span()=>
+                    ::httpserver::__private::path_param::<#ty>(&#req, #name, #f)
+                }
+            }
+            None => {
+                let trait_name = format_ident!("__Extractor{}", j, span = Span::call_site());
+                let fn_name_j = format_ident!("__extract_{}", j, span = Span::call_site());
+                let diagnostic = extractor_diagnostic(arg, &fn_name, &pattern_lit.value(), &params);
+                extractors.push(quote! {
+                    #diagnostic
+                    #[allow(non_camel_case_types)]
+                    trait #trait_name: ::httpserver::FromRequest {}
+                    impl<T: ::httpserver::FromRequest> #trait_name for T {}
+                    #[allow(clippy::result_large_err)]
+                    fn #fn_name_j<T: #trait_name>(
+                        req: &::httpserver::Request,
+                    ) -> ::core::result::Result<T, ::httpserver::Response> {
+                        ::httpserver::__private::extract::<T>(req)
+                    }
+                });
+                let callee = quote_spanned!(ty.span()=> #fn_name_j::<#ty>);
+                quote_spanned! {ty.span()=>
+                    #callee(&#req)
+                }
+            }
         };
-        quote_spanned! {ty.span()=>
+        bindings.push(quote_spanned! {ty.span()=>
             let #var: #ty = match #get {
                 ::core::result::Result::Ok(v) => v,
                 ::core::result::Result::Err(r) => return r,
             };
-        }
-    });
+        });
+    }
 
     // Errors about the return type (`IntoResponse`) point at the return type: the call's
     // first token sits on the type's first token and its last on the type's last.
@@ -342,15 +407,16 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
 
     quote! {
         #item
-        #struct_and_consts
-
-        #checks
+        #struct_def
 
         #(#cfgs)*
         impl ::httpserver::__private::RouteInfo for #ident {
             #info_consts
 
             fn route() -> ::httpserver::Route {
+                #(#parsers)*
+                #(#extractors)*
+
                 #[allow(unused_variables)]
                 fn __accepts(#values: &[&str]) -> bool {
                     true #(#accept_checks)*
@@ -368,7 +434,85 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
                     __handle,
                 )
             }
+
+            fn url(&self) -> ::std::string::String {
+                let mut #url = ::std::string::String::new();
+                #(#pushes)*
+                #url
+            }
         }
+    }
+}
+
+/// The type parameter of a parameter's `UrlArg`: the argument's type, except `Path` for a
+/// `PathBuf` (see `httpserver::__private::UrlValue`).
+fn url_arg_type(ty: &Type) -> TokenStream {
+    if is_path_buf(ty) {
+        quote!(::std::path::Path)
+    } else {
+        quote!(#ty)
+    }
+}
+
+/// `#[diagnostic::on_unimplemented(..)]` for an argument that no path parameter claims:
+/// if its type is not an extractor either, the message names the argument and lists the
+/// route's path parameters.
+fn extractor_diagnostic(
+    arg: &Arg,
+    fn_name: &str,
+    pattern: &str,
+    params: &[(String, Converter)],
+) -> TokenStream {
+    // `on_unimplemented` strings are format strings: `{Self}` is the type.
+    let esc = |s: &str| s.replace('{', "{{").replace('}', "}}");
+    let pattern = esc(pattern);
+    let (message, params_note) = match &arg.name {
+        Some(name) => {
+            let name = name.unraw().to_string();
+            let message = format!(
+                "argument `{name}` of `{fn_name}` is neither a path parameter nor an extractor"
+            );
+            let note = match params.len() {
+                0 => format!(
+                    "`{pattern}` has no path parameters; to take `{name}` from the path, add \
+                     `<{name}>` (or `<int:{name}>`, ..) to the pattern"
+                ),
+                _ => {
+                    let list: Vec<String> = params.iter().map(|(n, _)| format!("`{n}`")).collect();
+                    let (these, are) = match params.len() {
+                        1 => ("parameter", "is"),
+                        _ => ("parameters", "are"),
+                    };
+                    format!(
+                        "the path {these} of `{pattern}` {are} {}; an argument receives one by \
+                         having its name, and `{name}` is not one of them",
+                        list.join(", ")
+                    )
+                }
+            };
+            (message, note)
+        }
+        None => {
+            let message =
+                format!("an argument of `{fn_name}` is neither a path parameter nor an extractor");
+            let note = format!(
+                "an argument written as a pattern is always an extractor (the path \
+                 parameters of `{pattern}` go to arguments with their names)"
+            );
+            (message, note)
+        }
+    };
+    let label = "`{Self}` cannot be built from a request (it does not implement `FromRequest`)";
+    let extractors = "an argument that is not a path parameter is an extractor: `Request`, \
+                      `State<T>`, `Json<T>`, `Query<T>` (the query string, e.g. `?page=2`), \
+                      `Form<T>`, or a type that implements `FromRequest`";
+    quote! {
+        #[diagnostic::on_unimplemented(
+            message = #message,
+            label = #label,
+            note = #params_note,
+            note = #extractors
+        )]
     }
 }
 
@@ -400,12 +544,28 @@ fn missing_param_error(
         None => String::new(),
     };
     syn::Error::new(
-        lit.span(),
+        param_span(lit, name),
         format!(
             "path parameter `{name}` has no argument; add `{name}: {ty}` to `{fn_name}`'s \
              arguments{hint}"
         ),
     )
+}
+
+/// The span of the parameter `<..name>` inside the pattern literal, where the compiler can
+/// point inside a literal (`Literal::subspan`, nightly only for now); else the literal's.
+fn param_span(lit: &LitStr, name: &str) -> Span {
+    let source = lit.token().to_string();
+    let close = format!("{name}>");
+    let found = source.match_indices(&close).find_map(|(at, _)| {
+        let open = source[..at].rfind('<')?;
+        let inner = &source[open + 1..at];
+        // `<name>` or `<conv:name>`, not the tail of a longer name (`<id>` in `<uid>`).
+        (inner.is_empty() || inner.ends_with(':')).then_some(open..at + close.len())
+    });
+    found
+        .and_then(|range| lit.token().subspan(range))
+        .unwrap_or_else(|| lit.span())
 }
 
 /// The spans of the first and the last token of `tokens`.
@@ -450,6 +610,20 @@ fn is_any_string(ty: &Type) -> bool {
         }),
         Type::Group(g) => is_any_string(&g.elem),
         Type::Paren(p) => is_any_string(&p.elem),
+        _ => false,
+    }
+}
+
+/// Whether `ty` is written as `PathBuf` (any path ending in it).
+fn is_path_buf(ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|seg| seg.arguments.is_none() && seg.ident == "PathBuf"),
+        Type::Group(g) => is_path_buf(&g.elem),
+        Type::Paren(p) => is_path_buf(&p.elem),
         _ => false,
     }
 }
@@ -525,7 +699,12 @@ mod tests {
             ),
         );
         assert!(errors_of(&out).is_empty(), "{out}");
-        assert!(out.contains("struct get_user { }"), "{out}");
+        assert!(
+            out.contains(
+                "struct get_user { pub id : :: httpserver :: __private :: UrlArg < i64 > }"
+            ),
+            "{out}"
+        );
         assert!(
             out.contains("const NAME : & 'static str = \"get_user\""),
             "{out}"
@@ -539,15 +718,27 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.contains(":: httpserver :: __private :: assert_int_param :: < i64 > ()"),
+            out.contains(
+                "fn __parse_0 (raw : & str) -> :: core :: option :: Option < i64 > { \
+                 :: httpserver :: __private :: parse_int :: < i64 > (raw) }"
+            ),
             "{out}"
         );
         assert!(
-            out.contains(":: httpserver :: __private :: path_param :: < i64 > (& __req , \"id\")"),
+            out.contains(
+                ":: httpserver :: __private :: path_param :: < i64 > (& __req , \"id\" , __parse_0)"
+            ),
             "{out}"
         );
         assert!(
-            out.contains(":: httpserver :: __private :: accepts :: < i64 > (__values [0usize])"),
+            out.contains("true && __parse_0 (__values [0usize]) . is_some ()"),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "push_static (& mut __url , \"users\") ; \
+                 :: httpserver :: __private :: push_segment (& mut __url , & self . id) ;"
+            ),
             "{out}"
         );
         assert!(
@@ -573,29 +764,48 @@ mod tests {
             ),
         );
         assert!(errors_of(&out).is_empty(), "{out}");
-        assert!(out.contains("pub (crate) struct h { }"), "{out}");
+        assert!(
+            out.contains(
+                "pub (crate) struct h { \
+                 pub name : :: httpserver :: __private :: UrlArg < String > , \
+                 pub rest : :: httpserver :: __private :: UrlArg < :: std :: path :: Path > }"
+            ),
+            "{out}"
+        );
         assert!(out.contains("& [\"GET\" , \"POST\"]"), "{out}");
         assert!(
-            out.contains("extract :: < State < Db > > (& __req)"),
+            out.contains("__extract_0 :: < State < Db > > (& __req)"),
             "{out}"
         );
         assert!(
-            out.contains("extract :: < Json < Value > > (& __req)"),
+            out.contains("__extract_2 :: < Json < Value > > (& __req)"),
             "{out}"
         );
         assert!(
-            out.contains("path_param :: < String > (& __req , \"name\")"),
+            out.contains("argument `db` of `h` is neither a path parameter nor an extractor"),
             "{out}"
         );
         assert!(
-            out.contains("path_param :: < PathBuf > (& __req , \"rest\")"),
+            out.contains("the path parameters of `/x/<name>/<path:rest>` are `name`, `rest`"),
             "{out}"
         );
-        assert!(out.contains("assert_str_param :: < String > ()"), "{out}");
-        assert!(out.contains("assert_path_param :: < PathBuf > ()"), "{out}");
         assert!(
-            !out.contains("accepts ::"),
+            out.contains("path_param :: < String > (& __req , \"name\" , __parse_0)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("path_param :: < PathBuf > (& __req , \"rest\" , __parse_1)"),
+            "{out}"
+        );
+        assert!(out.contains("parse_str :: < String > (raw)"), "{out}");
+        assert!(out.contains("parse_path :: < PathBuf > (raw)"), "{out}");
+        assert!(
+            out.contains("true }"),
             "String and PathBuf need no check: {out}"
+        );
+        assert!(
+            out.contains("push_path (& mut __url , & self . rest)"),
+            "{out}"
         );
         assert!(
             out.contains("run_blocking (move || h (__arg0 , __arg1 , __arg2 , __arg3))"),
@@ -621,9 +831,15 @@ mod tests {
               (did you mean to rename `ide` to `id`?)"
             ]
         );
-        // The function and the struct are still there.
+        // The function and the struct are still there, the struct with a field of the
+        // converter's usual type.
         assert!(out.contains("async fn get_user"), "{out}");
-        assert!(out.contains("struct get_user { }"), "{out}");
+        assert!(
+            out.contains(
+                "struct get_user { pub id : :: httpserver :: __private :: UrlArg < i64 > }"
+            ),
+            "{out}"
+        );
 
         let out = expand_str(
             GET,
@@ -654,10 +870,10 @@ mod tests {
         assert!(errors_of(&out).is_empty(), "{out}");
         assert!(out.contains("NAME : & 'static str = \"type\""), "{out}");
         assert!(
-            out.contains("path_param :: < String > (& __req , \"kind\")"),
+            out.contains("path_param :: < String > (& __req , \"kind\" , __parse_0)"),
             "{out}"
         );
-        assert!(out.contains("struct r#type { }"), "{out}");
+        assert!(out.contains("struct r#type { pub kind :"), "{out}");
     }
 
     #[test]
@@ -741,6 +957,53 @@ mod tests {
             expand(GET, quote!("/"), item.clone()).to_string(),
             item.to_string()
         );
+    }
+
+    /// The grammar's shared table of cases (`pattern::cases::CASES`, which the runtime
+    /// router also runs, in `tests/accepted_forms.rs`), through the whole attribute: a
+    /// valid pattern expands without errors, an invalid one is a compile error with the
+    /// grammar's message.
+    #[test]
+    fn shared_case_table_through_the_attribute() {
+        assert!(pattern::cases::CASES.len() >= 25);
+        for (text, expected) in pattern::cases::CASES {
+            let lit = LitStr::new(text, Span::call_site());
+            match expected {
+                Ok(_) => {
+                    let parsed = pattern::parse(text).unwrap();
+                    let args = parsed.params().map(|(name, converter)| {
+                        let name = Ident::new(name, Span::call_site());
+                        let ty = match converter {
+                            Converter::Int => quote!(i64),
+                            Converter::Float => quote!(f64),
+                            Converter::Str | Converter::Path => quote!(String),
+                        };
+                        quote!(#name: #ty)
+                    });
+                    let out = expand_str(
+                        GET,
+                        quote!(#lit),
+                        quote!(async fn h(#(#args),*) -> String { String::new() }),
+                    );
+                    assert!(errors_of(&out).is_empty(), "{text}: {out}");
+                    assert!(out.contains("fn url (& self)"), "{text}: {out}");
+                }
+                Err(part) => {
+                    let out = expand_str(
+                        GET,
+                        quote!(#lit),
+                        quote!(
+                            async fn h() -> String {
+                                String::new()
+                            }
+                        ),
+                    );
+                    let errors = errors_of(&out);
+                    assert_eq!(errors.len(), 1, "{text}: {errors:?}");
+                    assert!(errors[0].contains(part), "{text}: {errors:?}");
+                }
+            }
+        }
     }
 
     #[test]

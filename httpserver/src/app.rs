@@ -206,7 +206,8 @@ impl App {
     /// let app = App::new().static_files("/assets", "./public");
     /// ```
     pub fn static_files(mut self, prefix: &str, dir: impl Into<std::path::PathBuf>) -> Self {
-        self.routes.extend(crate::static_files::mount(prefix, dir.into()));
+        self.routes
+            .extend(crate::static_files::mount(prefix, dir.into()));
         self
     }
 

@@ -56,15 +56,15 @@ pub use error::{abort, BoxError, HttpError, IntoStatusCode};
 pub use extract::{Form, FromRequest, Query, State};
 pub use request::{Request, RequestBuilder};
 pub use response::{
-    Body, ChunkSender, Event, FileResponse, Html, IntoChunk, IntoEvent, IntoHeaders,
-    IntoResponse, Json, Redirect, Response, Sse, StreamClosed, StreamingResponse,
+    Body, ChunkSender, Event, FileResponse, Html, IntoChunk, IntoEvent, IntoHeaders, IntoResponse,
+    Json, Redirect, Response, Sse, StreamClosed, StreamingResponse,
 };
 pub use route::Route;
 pub use service::AppService;
 pub use testing::{TestClient, TestRequest, TestResponse, TestStream};
 
 pub use http::{HeaderMap, Method, StatusCode};
-pub use httpserver_macros::{collect_routes, delete, get, patch, post, put, route};
+pub use httpserver_macros::{collect_routes, delete, get, patch, post, put, route, url_for};
 
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]

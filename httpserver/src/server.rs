@@ -113,10 +113,17 @@ impl Termination {
     #[cfg(unix)]
     fn listen() -> Self {
         use tokio::signal::unix::{signal, SignalKind};
-        match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
-            (Ok(int), Ok(term)) => Termination { listeners: Some((int, term)) },
+        match (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            (Ok(int), Ok(term)) => Termination {
+                listeners: Some((int, term)),
+            },
             _ => {
-                tracing::warn!("cannot listen for SIGINT/SIGTERM; only AppHandle::shutdown stops the server");
+                tracing::warn!(
+                    "cannot listen for SIGINT/SIGTERM; only AppHandle::shutdown stops the server"
+                );
                 Termination { listeners: None }
             }
         }
