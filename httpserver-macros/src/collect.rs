@@ -46,22 +46,24 @@ pub fn expand(input: TokenStream) -> TokenStream {
     let info =
         |path: &Path| quote_spanned!(path.span()=> <#path as ::httpserver::__private::RouteInfo>);
 
-    // Two handlers with the same method and pattern shape: a const panic naming both,
-    // pointing at the second.
+    // Two handlers with the same method and pattern shape: a const panic naming both, with
+    // their method and patterns, pointing at the second.
     let mut checks = TokenStream::new();
     for (j, (b, b_name)) in unique.iter().enumerate() {
         for (a, a_name) in &unique[..j] {
             let (a_info, b_info) = (info(a), info(b));
-            let message = format!(
-                "`{a_name}` and `{b_name}` are the same route (same method and pattern); \
-                 remove one or change its path"
-            );
-            // `panic!` starts at the path's first token and its parentheses sit on the
-            // last, so the error underlines the whole path.
-            let (first, last) = first_last_span(b);
-            let mut panic_args = Group::new(Delimiter::Parenthesis, quote!(#message));
-            panic_args.set_span(last);
-            let panic = quote_spanned!(first=> ::core::panic! #panic_args;);
+            let message = quote! {
+                ::httpserver::__private::ConstMessage::duplicate_route(
+                    #a_name,
+                    #a_info::METHODS,
+                    #a_info::PATTERN,
+                    #b_name,
+                    #b_info::METHODS,
+                    #b_info::PATTERN,
+                )
+                .as_str()
+            };
+            let panic = const_panic(b, message);
             checks.extend(quote_spanned! {b.span()=>
                 if ::httpserver::__private::same_route(
                     #a_info::METHODS,
@@ -98,16 +100,28 @@ pub fn expand(input: TokenStream) -> TokenStream {
     }
 }
 
-/// The spans of the first and the last token of `path`.
-fn first_last_span(path: &Path) -> (Span, Span) {
-    let mut tokens = path.to_token_stream().into_iter();
+/// `panic!("{}", message);` for a `const` check, where `message` is a `&str` expression.
+/// The error underlines `at`: `panic!` starts at its first token and the parentheses sit
+/// on its last. `::core::panic!` has the macro crate's hygiene, hence its 2021 edition
+/// (where `panic!("{}", s)` works in a `const`), whatever the caller's edition.
+pub fn const_panic(at: &impl ToTokens, message: TokenStream) -> TokenStream {
+    let (first, last) = first_last_span(at);
+    let mut panic_args = Group::new(Delimiter::Parenthesis, quote!("{}", #message));
+    panic_args.set_span(last);
+    let first = Span::mixed_site().located_at(first);
+    quote_spanned!(first=> ::core::panic! #panic_args;)
+}
+
+/// The spans of the first and the last token of `tokens`.
+pub fn first_last_span(tokens: &impl ToTokens) -> (Span, Span) {
+    let mut tokens = tokens.to_token_stream().into_iter();
     let first = tokens.next().map_or_else(Span::call_site, |t| t.span());
     let last = tokens.last().map_or(first, |t| t.span());
     (first, last)
 }
 
 /// `api::users::list`, as written (without the token stream's spaces).
-fn display_path(path: &Path) -> String {
+pub fn display_path(path: &Path) -> String {
     let simple = path
         .segments
         .iter()
@@ -145,7 +159,11 @@ mod tests {
     fn expansion() {
         let out = expand(quote!(a, b, m::c,)).to_string();
         assert_eq!(out.matches("same_route").count(), 3, "{out}");
-        assert!(out.contains("`a` and `m::c` are the same route"), "{out}");
+        assert!(
+            out.contains("duplicate_route (\"a\" , < a as :: httpserver :: __private :: RouteInfo > :: METHODS"),
+            "{out}"
+        );
+        assert!(out.contains("\"m::c\" , < m :: c as"), "{out}");
         assert!(
             out.contains("< m :: c as :: httpserver :: __private :: RouteInfo > :: route ()"),
             "{out}"

@@ -93,7 +93,8 @@ pub fn patch(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// An `async fn` runs on the server's runtime; a plain `fn` runs on tokio's blocking pool.
 /// The function itself is left as written, so it can still be called directly (in tests,
-/// say). Its name also names a hidden type that [`collect_routes!`] turns into a route.
+/// say). Its name also names a hidden type that [`collect_routes!`] turns into a route and
+/// [`url_for!`] turns into a path.
 #[proc_macro_attribute]
 pub fn route(args: TokenStream, item: TokenStream) -> TokenStream {
     route::expand(Kind::Route, args.into(), item.into()).into()

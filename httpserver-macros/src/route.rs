@@ -224,7 +224,9 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
             },
         };
         let field = Ident::new(name, pattern_lit.span());
-        quote!(pub #field: ::httpserver::__private::UrlArg<#ty>)
+        // Spanned at the pattern: rustc lists and suggests only fields defined outside
+        // external macros ("available fields are: `id`", "a field with a similar name").
+        quote_spanned!(pattern_lit.span()=> pub #field: ::httpserver::__private::UrlArg<#ty>)
     });
     let struct_def = quote! {
         #(#cfgs)*
@@ -233,8 +235,12 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
             non_camel_case_types,
             dead_code,
             private_interfaces,
+            missing_docs,
+            missing_debug_implementations,
+            unreachable_pub,
             clippy::exhaustive_structs
         )]
+        #[derive(Default)]
         #vis struct #ident {
             #(#fields),*
         }
@@ -479,13 +485,13 @@ fn extractor_diagnostic(
                 ),
                 _ => {
                     let list: Vec<String> = params.iter().map(|(n, _)| format!("`{n}`")).collect();
-                    let (these, are) = match params.len() {
-                        1 => ("parameter", "is"),
-                        _ => ("parameters", "are"),
+                    let has = match params.len() {
+                        1 => "one path parameter,",
+                        _ => "the path parameters",
                     };
                     format!(
-                        "the path {these} of `{pattern}` {are} {}; an argument receives one by \
-                         having its name, and `{name}` is not one of them",
+                        "`{pattern}` has {has} {}; an argument receives a path parameter by \
+                         having its name, and none is called `{name}`",
                         list.join(", ")
                     )
                 }
@@ -786,7 +792,7 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.contains("the path parameters of `/x/<name>/<path:rest>` are `name`, `rest`"),
+            out.contains("`/x/<name>/<path:rest>` has the path parameters `name`, `rest`;"),
             "{out}"
         );
         assert!(

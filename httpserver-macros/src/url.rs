@@ -5,20 +5,24 @@
 //!
 //! ```text
 //! url_for!(api::get_user, id = 42)
-//!   ==> RouteInfo::url(&api::get_user { id: url_arg(&(42)) })
+//!   ==> { const _: () = /* panic if `id` is not all of PATTERN's parameters */;
+//!         let __route = api::get_user { id: url_arg(&(42)), ..Default::default() };
+//!         RouteInfo::url(&__route) }
 //! ```
 //!
-//! rustc then reports a missing parameter (missing field, at the handler's name), an
-//! unknown one (no such field, with "a field with a similar name exists"), and a value of
-//! the wrong type (`UrlValue`'s message, at the value). This macro reports only what it
-//! can see in its own input: its syntax, and a parameter given twice.
+//! rustc then reports an unknown parameter (no such field, with "a field with a similar
+//! name exists"), and a value of the wrong type (`UrlValue`'s message, at the value); the
+//! `const` reports a missing one. This macro reports only what it can see in its own
+//! input: its syntax, and a parameter given twice.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Path, Token};
+
+use crate::collect::{const_panic, display_path, first_last_span};
 
 const EXAMPLE: &str = "url_for!(get_user, id = 42)";
 
@@ -119,10 +123,43 @@ pub fn expand(input: TokenStream) -> TokenStream {
         fields.push(quote!(#name: #arg));
     }
 
+    // A missing parameter: a `const` check with a message of our own (rustc's "missing
+    // field in initializer" would not say what to write), and `..Default::default()` so
+    // rustc does not report it again.
+    let display = display_path(&handler);
+    let info = quote_spanned!(handler.span()=> <#handler as ::httpserver::__private::RouteInfo>);
+    let message = quote!(__message.as_str());
+    let panic = const_panic(&handler, message);
+    let check = quote! {
+        const _: () = if let ::core::option::Option::Some(__message) =
+            ::httpserver::__private::ConstMessage::url_for_missing(
+                #display,
+                #info::PATTERN,
+                &[#(#seen),*],
+            )
+        {
+            #panic
+        };
+    };
+
+    // The struct literal's span runs from the handler's name to its brace, which sits on
+    // the name's last token, so it is not a span of this macro: rustc lists the available
+    // fields ("available fields are: `id`") and suggests a similar one only for an
+    // expression written outside macros. (`..Default::default()` keeps this macro's span,
+    // so that lints about user code leave it alone.)
+    let (_, last) = first_last_span(&handler);
+    let mut body = Group::new(
+        Delimiter::Brace,
+        quote!(#(#fields,)* ..::core::default::Default::default()),
+    );
+    body.set_span(last);
     quote! {
         {
             #errors
-            ::httpserver::__private::RouteInfo::url(&#handler { #(#fields),* })
+            #check
+            #[allow(clippy::needless_update)]
+            let __route = #handler #body;
+            ::httpserver::__private::RouteInfo::url(&__route)
         }
     }
 }
@@ -140,16 +177,25 @@ mod tests {
         let out = expand_str(quote!(api::get_user, id = 42, name = &user.name,));
         assert!(
             out.contains(
-                ":: httpserver :: __private :: RouteInfo :: url (& api :: get_user { \
+                "let __route = api :: get_user { \
                  id : :: httpserver :: __private :: url_arg (& (42)) , \
-                 name : :: httpserver :: __private :: url_arg (& (& user . name)) })"
+                 name : :: httpserver :: __private :: url_arg (& (& user . name)) , \
+                 .. :: core :: default :: Default :: default () }"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "url_for_missing (\"api::get_user\" , < api :: get_user as \
+                 :: httpserver :: __private :: RouteInfo > :: PATTERN , & [\"id\" , \"name\"] ,)"
             ),
             "{out}"
         );
         assert!(!out.contains("compile_error"), "{out}");
 
         let out = expand_str(quote!(index));
-        assert!(out.contains("RouteInfo :: url (& index { })"), "{out}");
+        assert!(out.contains("let __route = index { .."), "{out}");
+        assert!(out.contains("& [] ,"), "{out}");
     }
 
     #[test]

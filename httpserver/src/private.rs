@@ -182,6 +182,17 @@ pub struct UrlArg<A: ?Sized> {
     ty: PhantomData<fn() -> Box<A>>,
 }
 
+/// `url_for!` fills in the fields it is given and takes the others from `Default` (its
+/// `const` check has already rejected a missing parameter).
+impl<A: ?Sized> Default for UrlArg<A> {
+    fn default() -> Self {
+        UrlArg {
+            text: String::new(),
+            ty: PhantomData,
+        }
+    }
+}
+
 /// Renders a `url_for!` value for a parameter that the handler takes as `A`.
 ///
 /// Takes the value by reference, as `format!` does, so `url_for!(show, name = user.name)`
@@ -408,16 +419,15 @@ impl ConstMessage {
             .push("` and `")
             .push(b_name)
             .push("` are the same route: both answer ")
-            .push(shared_method(a_methods, b_methods));
+            .push(shared_method(a_methods, b_methods))
+            .push(" on `")
+            .push(a_pattern);
         m = if bytes_eq(a_pattern.as_bytes(), b_pattern.as_bytes()) {
-            m.push(" ").push(a_pattern)
+            m.push("`")
         } else {
-            // Parameter names aside, the patterns are the same.
-            m.push(" ")
-                .push(a_pattern)
-                .push(" = ")
+            m.push("` and `")
                 .push(b_pattern)
-                .push(" (parameter names do not make patterns different)")
+                .push("`, which differ only in parameter names")
         };
         m.push("; remove one, or change its path or methods")
     }
@@ -443,9 +453,13 @@ impl ConstMessage {
             .push("url_for!(")
             .push(handler)
             .push(", ..) lacks the path ")
-            .push(if missing == 1 { "parameter " } else { "parameters " });
+            .push(if missing == 1 {
+                "parameter "
+            } else {
+                "parameters "
+            });
         m = push_missing(m, p, given, "`", "`");
-        m = m.push(" of ").push(pattern).push("; add ");
+        m = m.push(" of `").push(pattern).push("`; add ");
         m = push_missing(m, p, given, "`", " = ..`");
         Some(m)
     }
@@ -663,15 +677,15 @@ mod tests {
         );
         assert_eq!(
             m.as_str(),
-            "`a` and `m::b` are the same route: both answer POST /u/<int:id> = /u/<int:uid> \
-             (parameter names do not make patterns different); remove one, or change its path \
-             or methods"
+            "`a` and `m::b` are the same route: both answer POST on `/u/<int:id>` and \
+             `/u/<int:uid>`, which differ only in parameter names; remove one, or change its \
+             path or methods"
         );
         let m = ConstMessage::duplicate_route("a", &["GET"], "/x", "b", &["GET"], "/x");
         assert_eq!(
             m.as_str(),
-            "`a` and `b` are the same route: both answer GET /x; remove one, or change its \
-             path or methods"
+            "`a` and `b` are the same route: both answer GET on `/x`; remove one, or change \
+             its path or methods"
         );
 
         let missing = |given: &[&str]| {
@@ -679,22 +693,29 @@ mod tests {
                 .map(|m| m.as_str().to_owned())
         };
         assert_eq!(missing(&["id", "slug", "rest"]), None);
-        assert_eq!(missing(&["id", "slug", "nope"]), None, "rustc reports `nope`");
+        assert_eq!(
+            missing(&["id", "slug", "nope"]),
+            None,
+            "rustc reports `nope`"
+        );
         assert_eq!(
             missing(&["slug", "id"]).as_deref(),
             Some(
                 "url_for!(h, ..) lacks the path parameter `rest` of \
-                 /u/<int:id>/<slug>/<path:rest>; add `rest = ..`"
+                 `/u/<int:id>/<slug>/<path:rest>`; add `rest = ..`"
             )
         );
         assert_eq!(
             missing(&["slug"]).as_deref(),
             Some(
                 "url_for!(h, ..) lacks the path parameters `id`, `rest` of \
-                 /u/<int:id>/<slug>/<path:rest>; add `id = ..`, `rest = ..`"
+                 `/u/<int:id>/<slug>/<path:rest>`; add `id = ..`, `rest = ..`"
             )
         );
-        assert_eq!(ConstMessage::url_for_missing("h", "/", &[]).map(|_| ()), None);
+        assert_eq!(
+            ConstMessage::url_for_missing("h", "/", &[]).map(|_| ()),
+            None
+        );
 
         // Long messages are cut, and never inside a character.
         let long = "\u{e9}".repeat(600);

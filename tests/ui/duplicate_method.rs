@@ -1,0 +1,8 @@
+use httpserver::route;
+
+#[route("/items", methods = ["GET", "POST", "get"])]
+async fn items() -> &'static str {
+    "items"
+}
+
+fn main() {}

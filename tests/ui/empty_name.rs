@@ -1,0 +1,8 @@
+use httpserver::get;
+
+#[get("/users/<int:>")]
+async fn get_user(id: i64) -> String {
+    id.to_string()
+}
+
+fn main() {}

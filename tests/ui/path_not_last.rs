@@ -1,0 +1,8 @@
+use httpserver::get;
+
+#[get("/files/<path:rest>/edit")]
+async fn edit(rest: String) -> String {
+    rest
+}
+
+fn main() {}
