@@ -14,6 +14,7 @@ use crate::app::{AppHandle, Config};
 use crate::error::{panic_message, Failure, HttpError};
 use crate::error_handlers::ErrorHandlers;
 use crate::hooks::{run_after, run_before, AfterHook, BeforeHook};
+use crate::path::{decode_path, routing_path, unescape_segment};
 use crate::request::{Request, RequestParts};
 use crate::response::{Body, IntoResponse, Response};
 use crate::route::Route;
@@ -96,7 +97,8 @@ pub(crate) async fn dispatch(core: &AppCore, incoming: Incoming) -> Response {
         client_addr,
     } = incoming;
     let decoded = decode_path(head.uri.path());
-    let (body, outcome) = match (body, &decoded) {
+    let routing = routing_path(head.uri.path());
+    let (body, outcome) = match (body, &routing) {
         (Err(e), _) => (Bytes::new(), Outcome::Refused(e.into_response())),
         (Ok(body), None) => (body, Outcome::Refused(refuse_target(core, &head))),
         (Ok(body), Some(path)) => (body, route_request(core, &head, path)),
@@ -168,6 +170,11 @@ fn route_request<'a>(core: &'a AppCore, head: &http::request::Parts, path: &str)
     let lookup = core
         .router
         .lookup(&head.method, path, |route: &Route, values: &[&str]| {
+            if values.iter().any(|v| v.contains('%')) {
+                let owned: Vec<Cow<str>> = values.iter().map(|v| unescape_segment(v)).collect();
+                let unescaped: Vec<&str> = owned.iter().map(|v| v.as_ref()).collect();
+                return route.accepts(&unescaped);
+            }
             route.accepts(values)
         });
     match lookup {
@@ -175,7 +182,7 @@ fn route_request<'a>(core: &'a AppCore, head: &http::request::Parts, path: &str)
             value,
             params
                 .iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .map(|(k, v)| (k.to_owned(), unescape_segment(v).into_owned()))
                 .collect(),
         ),
         Lookup::MethodNotAllowed { allowed } => {
@@ -233,30 +240,5 @@ fn redirect_to_slash(uri: &http::Uri) -> Response {
             res
         }
         Err(_) => HttpError::new(400, "Bad Request").into_response(),
-    }
-}
-
-/// The percent-decoded path, or `None` if it does not decode to UTF-8 or is not a path.
-pub(crate) fn decode_path(raw: &str) -> Option<String> {
-    if !raw.starts_with('/') {
-        return None;
-    }
-    percent_encoding::percent_decode_str(raw)
-        .decode_utf8()
-        .ok()
-        .map(Cow::into_owned)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::decode_path;
-
-    #[test]
-    fn decodes_paths() {
-        assert_eq!(decode_path("/a%20b").as_deref(), Some("/a b"));
-        assert_eq!(decode_path("/caf%C3%A9").as_deref(), Some("/café"));
-        assert_eq!(decode_path("/a+b").as_deref(), Some("/a+b"));
-        assert_eq!(decode_path("/%FF"), None);
-        assert_eq!(decode_path("*"), None);
     }
 }

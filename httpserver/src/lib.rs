@@ -36,6 +36,7 @@ mod error;
 mod error_handlers;
 mod extract;
 mod hooks;
+mod path;
 mod read_body;
 mod request;
 mod response;

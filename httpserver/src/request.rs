@@ -246,7 +246,7 @@ impl RequestBuilder {
 
     /// Finishes the request.
     pub fn build(self) -> Request {
-        let path = crate::dispatch::decode_path(self.uri.path()).unwrap_or_default();
+        let path = crate::path::decode_path(self.uri.path()).unwrap_or_default();
         Request::from_parts(RequestParts {
             method: self.method,
             uri: self.uri,
