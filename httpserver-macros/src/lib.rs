@@ -3,7 +3,7 @@
 //! Use these through `httpserver` (`use httpserver::{get, collect_routes};`); the code they
 //! generate refers to `::httpserver`.
 //!
-//! ```ignore
+//! ```
 //! use httpserver::{collect_routes, get, App};
 //!
 //! #[get("/users/<int:id>")]
@@ -76,9 +76,16 @@ pub fn patch(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Makes a function the handler of requests to a path, for the listed methods.
 ///
-/// ```ignore
+/// ```
+/// use httpserver::{route, HttpError, IntoResponse, Request, Response};
+///
 /// #[route("/items", methods = ["GET", "POST"])]
-/// async fn items(req: Request) -> Result<Response, HttpError> { /* .. */ }
+/// async fn items(req: Request) -> Result<Response, HttpError> {
+///     if req.method() == "GET" {
+///         return Ok("no items yet".into_response());
+///     }
+///     Ok((req.text()?.to_owned(), 201).into_response())
+/// }
 /// ```
 ///
 /// Without `methods` the route handles `GET`. Methods are GET, POST, PUT, DELETE, PATCH,
@@ -102,8 +109,20 @@ pub fn route(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// The routes of the named handlers, as a `Vec<httpserver::Route>`.
 ///
-/// ```ignore
-/// App::new().routes(collect_routes![index, get_user, api::users::list])
+/// ```
+/// use httpserver::{collect_routes, get, App};
+///
+/// #[get("/")]
+/// async fn index() -> &'static str { "home" }
+///
+/// mod api {
+///     pub mod users {
+///         #[httpserver::get("/api/users")]
+///         pub async fn list() -> &'static str { "[]" }
+///     }
+/// }
+///
+/// let app = App::new().routes(collect_routes![index, api::users::list]);
 /// ```
 ///
 /// Two handlers that serve the same method on the same pattern (parameter names aside) are
@@ -115,12 +134,19 @@ pub fn collect_routes(input: TokenStream) -> TokenStream {
 
 /// The path of a route, with its parameters filled in, as a `String`.
 ///
-/// ```ignore
+/// ```
+/// use httpserver::{get, url_for};
+///
 /// #[get("/users/<int:id>")]
 /// async fn get_user(id: i64) -> String { format!("user {id}") }
 ///
+/// mod files {
+///     #[httpserver::get("/files/<path:path>")]
+///     pub async fn show(path: String) -> String { path }
+/// }
+///
 /// assert_eq!(url_for!(get_user, id = 42), "/users/42");
-/// assert_eq!(url_for!(api::files::show, path = "a b/c.txt"), "/files/a%20b/c.txt");
+/// assert_eq!(url_for!(files::show, path = "a b/c.txt"), "/files/a%20b/c.txt");
 /// ```
 ///
 /// The first argument names the handler as `collect_routes!` does (`get_user`,
