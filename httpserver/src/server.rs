@@ -50,15 +50,20 @@ pub(crate) async fn serve(core: Arc<AppCore>, listener: TcpListener) -> std::io:
 }
 
 fn log_start(core: &AppCore, addr: SocketAddr) {
-    tracing::info!("serving on http://{addr}");
+    let mut lines = vec![format!("serving on http://{addr}")];
     for (methods, pattern, route) in core.router.iter() {
         let methods: Vec<&str> = methods.iter().map(http::Method::as_str).collect();
-        tracing::info!(
-            "  {:<12} {:<40} {}",
-            methods.join(","),
-            pattern,
-            route.name()
-        );
+        lines.push(format!("  {:<12} {:<40} {}", methods.join(","), pattern, route.name()));
+    }
+    // An app without a tracing subscriber would otherwise start in silence; say where it
+    // listens, as Flask does.
+    let silent = !tracing::dispatcher::has_been_set();
+    for line in lines {
+        if silent {
+            eprintln!("{line}");
+        } else {
+            tracing::info!("{line}");
+        }
     }
 }
 
