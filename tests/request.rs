@@ -1,11 +1,16 @@
-//! API §4: every accessor of `Request`, through a real socket, and a request moved into a
-//! sync handler on the blocking pool.
+//! API §4: every accessor of `Request`, and a request moved into a sync handler on the
+//! blocking pool. Each test runs over a real socket and through the in-process test
+//! client (`name::socket`, `name::in_process`); what only the wire shows (the peer's
+//! address, a chunked request body) is socket-only.
 
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
+use futures_util::future::join_all;
 use httpserver::{collect_routes, get, post, route, App, HttpError, Request};
-use httpserver_suite::{request, TestServer};
+use httpserver_suite::{
+    exchange_on_both, on_both_transports, request, Case, Client, TestServer, Transport,
+};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -30,6 +35,12 @@ async fn inspect(req: Request, a: String, n: i64) -> Value {
         "path_params": req.path_params(),
         "body": String::from_utf8_lossy(req.body()),
         "body_len": req.body().len(),
+    })
+}
+
+#[get("/peer")]
+async fn peer(req: Request) -> Value {
+    json!({
         "client_ip": req.client_addr().ip().to_string(),
         "client_port": req.client_addr().port(),
     })
@@ -56,24 +67,15 @@ async fn headers(req: Request) -> Value {
     })
 }
 
-async fn inspect_app() -> TestServer {
-    TestServer::start(App::new().routes(collect_routes![inspect, headers])).await
+fn inspect_app() -> App {
+    App::new().routes(collect_routes![inspect, headers, peer])
 }
 
-#[tokio::test]
-async fn method_path_query_params_body_and_client() {
-    let server = inspect_app().await;
-    let mut conn = server.connect().await;
-    let local_port = conn.stream.local_addr().unwrap().port();
-    let res = conn
-        .send(&request(
-            "POST",
-            "/inspect/J%C3%B6rg%20M/-12?x=1&y=a%20b&x=2&z=&flag&plus=a+b",
-            &[],
-            "the body",
-            false,
-        ))
-        .await;
+const INSPECT_TARGET: &str = "/inspect/J%C3%B6rg%20M/-12?x=1&y=a%20b&x=2&z=&flag&plus=a+b";
+
+async fn method_path_query_params_and_body(t: Transport) {
+    let server = Client::start(inspect_app(), t).await;
+    let res = server.call("POST", INSPECT_TARGET, "the body").await;
     res.assert_status(200);
     let v = res.json();
     assert_eq!(v["method"], "POST");
@@ -99,13 +101,22 @@ async fn method_path_query_params_body_and_client() {
     assert_eq!(v["path_params"], json!({"a": "Jörg M", "n": "-12"}));
     assert_eq!(v["body"], "the body");
     assert_eq!(v["body_len"], 8);
-    assert_eq!(v["client_ip"], "127.0.0.1");
-    assert_eq!(v["client_port"], local_port);
 }
 
 #[tokio::test]
-async fn no_query_and_no_body() {
-    let server = inspect_app().await;
+async fn client_addr_is_the_peer_of_the_connection() {
+    let server = TestServer::start(inspect_app()).await;
+    let mut conn = server.connect().await;
+    let local = conn.stream.local_addr().unwrap();
+    let res = conn.send(&request("GET", "/peer", &[], "", false)).await;
+    res.assert_status(200);
+    let v = res.json();
+    assert_eq!(v["client_ip"], "127.0.0.1");
+    assert_eq!(v["client_port"], local.port());
+}
+
+async fn no_query_and_no_body(t: Transport) {
+    let server = Client::start(inspect_app(), t).await;
     let res = server.get("/inspect/a/1").await;
     res.assert_status(200);
     let v = res.json();
@@ -123,9 +134,8 @@ async fn no_query_and_no_body() {
     assert_eq!(v["query_params"], json!([]));
 }
 
-#[tokio::test]
-async fn other_methods_are_reported() {
-    let server = inspect_app().await;
+async fn other_methods_are_reported(t: Transport) {
+    let server = Client::start(inspect_app(), t).await;
     assert_eq!(
         server.call("PUT", "/inspect/a/1", "").await.json()["method"],
         "PUT"
@@ -138,7 +148,7 @@ async fn other_methods_are_reported() {
 
 #[tokio::test]
 async fn chunked_request_body_is_read_in_full() {
-    let server = inspect_app().await;
+    let server = TestServer::start(inspect_app()).await;
     let res = server
         .send(
             "POST /inspect/a/1 HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\
@@ -149,17 +159,15 @@ async fn chunked_request_body_is_read_in_full() {
     assert_eq!(res.json()["body"], "Wikipedia");
 }
 
-#[tokio::test]
-async fn headers_are_case_insensitive() {
-    let server = inspect_app().await;
+async fn headers_are_case_insensitive(t: Transport) {
+    let server = Client::start(inspect_app(), t).await;
     let res = server
-        .send(&request(
+        .call_with(
             "GET",
             "/headers",
             &[("X-Custom", "v1"), ("x-multi", "one"), ("X-MULTI", "two")],
             "",
-            false,
-        ))
+        )
         .await;
     res.assert_status(200);
     assert_eq!(
@@ -213,16 +221,12 @@ async fn form_body(req: Request) -> Result<Value, HttpError> {
     Ok(json!(entries))
 }
 
-async fn body_app() -> TestServer {
-    TestServer::start(
-        App::new().routes(collect_routes![json_body, json_value, text_body, form_body]),
-    )
-    .await
+fn body_app() -> App {
+    App::new().routes(collect_routes![json_body, json_value, text_body, form_body])
 }
 
-#[tokio::test]
-async fn json_parses_or_400() {
-    let server = body_app().await;
+async fn json_parses_or_400(t: Transport) {
+    let server = Client::start(body_app(), t).await;
     let res = server.call("POST", "/json", r#"{"x": 2, "y": 40}"#).await;
     res.assert_status(200);
     assert_eq!(res.json(), json!({"sum": 42}));
@@ -236,24 +240,19 @@ async fn json_parses_or_400() {
     }
 }
 
-#[tokio::test]
-async fn text_decodes_utf8_or_400() {
-    let server = body_app().await;
+async fn text_decodes_utf8_or_400(t: Transport) {
+    let server = Client::start(body_app(), t).await;
     let res = server.call("POST", "/text", "héllo wörld").await;
     res.assert_status(200);
     assert_eq!(res.text(), "11 chars");
 
-    let mut conn = server.connect().await;
-    conn.write(b"POST /text HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nConnection: close\r\n\r\nab\xff\xfe")
-        .await;
-    let res = conn.read_response().await;
+    let res = server.exchange("POST", "/text", &[], b"ab\xff\xfe").await;
     res.assert_status(400);
     assert!(!res.text().is_empty());
 }
 
-#[tokio::test]
-async fn form_decodes_url_encoded_bodies() {
-    let server = body_app().await;
+async fn form_decodes_url_encoded_bodies(t: Transport) {
+    let server = Client::start(body_app(), t).await;
     let res = server
         .call(
             "POST",
@@ -273,12 +272,10 @@ async fn form_decodes_url_encoded_bodies() {
     );
     assert_eq!(server.call("POST", "/form", "").await.json(), json!([]));
 
-    let mut conn = server.connect().await;
-    conn.write(
-        b"POST /form HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nConnection: close\r\n\r\na=\xff",
-    )
-    .await;
-    conn.read_response().await.assert_status(400);
+    server
+        .exchange("POST", "/form", &[], b"a=\xff")
+        .await
+        .assert_status(400);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -303,18 +300,33 @@ async fn shutdown(req: Request) -> &'static str {
     "bye"
 }
 
-#[tokio::test]
-async fn app_state_and_shutdown() {
-    let server = TestServer::start(
-        App::new()
-            .state(Config { name: "demo" })
-            .routes(collect_routes![state, shutdown]),
-    )
-    .await;
+fn state_app() -> App {
+    App::new()
+        .state(Config { name: "demo" })
+        .routes(collect_routes![state, shutdown])
+}
+
+async fn app_state_and_shutdown(t: Transport) {
+    let app = state_app();
+    let handle = app.handle();
+    let server = Client::start(app, t).await;
     let res = server.get("/state").await;
     res.assert_status(200);
     assert_eq!(res.json(), json!({"name": "demo", "absent": true}));
 
+    assert!(!handle.is_shutting_down());
+    let res = server.call("POST", "/shutdown", "").await;
+    res.assert_status(200);
+    assert_eq!(res.text(), "bye");
+    assert!(
+        handle.is_shutting_down(),
+        "req.app() is the app's own handle"
+    );
+}
+
+#[tokio::test]
+async fn shutdown_from_a_handler_stops_the_server() {
+    let server = TestServer::start(state_app()).await;
     let res = server.call("POST", "/shutdown", "").await;
     res.assert_status(200);
     assert_eq!(res.text(), "bye");
@@ -323,6 +335,17 @@ async fn app_state_and_shutdown() {
         .expect("serve returns soon after req.app().shutdown()")
         .expect("serve returns Ok");
 }
+
+on_both_transports!(
+    method_path_query_params_and_body,
+    no_query_and_no_body,
+    other_methods_are_reported,
+    headers_are_case_insensitive,
+    json_parses_or_400,
+    text_decodes_utf8_or_400,
+    form_decodes_url_encoded_bodies,
+    app_state_and_shutdown
+);
 
 // ---------------------------------------------------------------------------------------
 // Sync handlers
@@ -368,17 +391,10 @@ fn rendezvous(req: Request) -> String {
     format!("{} {}", *arrived, timeout.timed_out())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sync_handler_gets_a_usable_request() {
-    let server = TestServer::start(App::new().routes(collect_routes![sync_inspect])).await;
+async fn sync_handler_gets_a_usable_request(t: Transport) {
+    let server = Client::start(sync_app(), t).await;
     let res = server
-        .send(&request(
-            "GET",
-            "/sync/b%C3%A9?q=1",
-            &[("X-H", "hv")],
-            "",
-            false,
-        ))
+        .call_with("GET", "/sync/b%C3%A9?q=1", &[("X-H", "hv")], "")
         .await;
     res.assert_status(200);
     assert_eq!(
@@ -393,30 +409,19 @@ async fn sync_handler_gets_a_usable_request() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sync_handlers_run_on_the_blocking_pool() {
+async fn sync_handlers_run_on_the_blocking_pool(t: Transport) {
     // More blocking handlers at once than there are worker threads: they only meet if they
-    // run elsewhere (the blocking pool).
-    let server = TestServer::start(
-        App::new()
-            .state(Rendezvous {
-                arrived: Mutex::new(0),
-                all_here: Condvar::new(),
-            })
-            .routes(collect_routes![rendezvous]),
-    )
-    .await;
-    let mut tasks = Vec::new();
-    for _ in 0..GOAL {
-        let addr = server.addr;
-        tasks.push(tokio::spawn(async move {
-            let mut conn = httpserver_suite::Conn::open(addr).await;
-            conn.send(&request("GET", "/rendezvous", &[], "", false))
-                .await
-        }));
-    }
-    for task in tasks {
-        let res = task.await.unwrap();
+    // run elsewhere (the blocking pool). In process, all of them are driven by one task,
+    // which they would block if they ran on it.
+    let app = App::new()
+        .state(Rendezvous {
+            arrived: Mutex::new(0),
+            all_here: Condvar::new(),
+        })
+        .routes(collect_routes![rendezvous]);
+    let server = Client::start(app, t).await;
+    let responses = join_all((0..GOAL).map(|_| server.get("/rendezvous"))).await;
+    for res in responses {
         res.assert_status(200);
         assert_eq!(
             res.text(),
@@ -424,4 +429,66 @@ async fn sync_handlers_run_on_the_blocking_pool() {
             "all met, none timed out"
         );
     }
+}
+
+on_both_transports!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    sync_handler_gets_a_usable_request,
+    sync_handlers_run_on_the_blocking_pool
+);
+
+// ---------------------------------------------------------------------------------------
+// Both transports, side by side
+// ---------------------------------------------------------------------------------------
+
+/// Requests of every kind in this file answer the same over the socket and in process:
+/// status line, headers (but those of the connection) in order, and body.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_test_client_answers_exactly_as_the_server() {
+    let json_ct = ("Content-Type", "application/json");
+    let cases: [Case; 18] = [
+        (inspect_app, "POST", INSPECT_TARGET, &[], b"the body"),
+        (inspect_app, "GET", "/inspect/a/1", &[], b""),
+        (inspect_app, "GET", "/inspect/a/1?", &[], b""),
+        (inspect_app, "PUT", "/inspect/a/1", &[], b"x"),
+        (inspect_app, "DELETE", "/inspect/a/1", &[], b""),
+        (inspect_app, "HEAD", "/inspect/a/1", &[], b""),
+        (
+            inspect_app,
+            "GET",
+            "/headers",
+            &[("X-Custom", "v1"), ("x-multi", "one"), ("X-MULTI", "two")],
+            b"",
+        ),
+        (
+            body_app,
+            "POST",
+            "/json",
+            &[json_ct],
+            br#"{"x": 2, "y": 40}"#,
+        ),
+        (body_app, "POST", "/json", &[json_ct], b"{"),
+        (body_app, "POST", "/json", &[], br#"{"x": "1", "y": 2}"#),
+        (body_app, "POST", "/json", &[], b""),
+        (body_app, "POST", "/json-value", &[], b"[1, \"two\"]"),
+        (body_app, "POST", "/text", &[], "héllo wörld".as_bytes()),
+        (body_app, "POST", "/text", &[], b"ab\xff\xfe"),
+        (
+            body_app,
+            "POST",
+            "/form",
+            &[],
+            b"user=J%C3%B6rg+M&tag=a&tag=b&empty=&amp%26=%3D",
+        ),
+        (body_app, "POST", "/form", &[], b"a=\xff"),
+        (state_app, "GET", "/state", &[], b""),
+        (sync_app, "GET", "/sync/b%C3%A9?q=1", &[("X-H", "hv")], b""),
+    ];
+    for (app, method, target, headers, body) in cases {
+        exchange_on_both(app, method, target, headers, body).await;
+    }
+}
+
+fn sync_app() -> App {
+    App::new().routes(collect_routes![sync_inspect])
 }

@@ -1,11 +1,16 @@
-//! API §3: every row of the return-value coercion table, as seen on the wire.
+//! API §3: every row of the return-value coercion table. Each test runs over a real
+//! socket and through the in-process test client (`name::socket`, `name::in_process`);
+//! what only the wire shows (framing, a 204 on a kept-alive connection) is socket-only.
 
 use bytes::Bytes;
 use httpserver::{
     abort, collect_routes, get, App, HeaderMap, Html, HttpError, IntoResponse, Json, Redirect,
     Response, StatusCode,
 };
-use httpserver_suite::{request, HttpResponse, TestServer};
+use httpserver_suite::{
+    exchange_on_both, on_both_transports, request, Client, HttpResponse, MakeApp, TestServer,
+    Transport,
+};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -23,12 +28,9 @@ fn assert_response(res: &HttpResponse, status: u16, content_type: Option<&str>, 
         "content-type of {res:?}"
     );
     assert_eq!(res.body, body, "body of {res:?}: {:?}", res.text());
-    if !body.is_empty() {
-        assert_eq!(
-            res.header("content-length"),
-            Some(body.len().to_string().as_str()),
-            "content-length of {res:?}"
-        );
+    // On the wire the server frames the body; the test client reads it without framing.
+    if let Some(len) = res.header("content-length") {
+        assert_eq!(len, body.len().to_string(), "content-length of {res:?}");
     }
 }
 
@@ -97,8 +99,8 @@ async fn empty_string() -> String {
     String::new()
 }
 
-async fn bodies() -> TestServer {
-    TestServer::start(App::new().routes(collect_routes![
+fn bodies() -> App {
+    App::new().routes(collect_routes![
         value,
         json_struct,
         json_vec,
@@ -110,13 +112,11 @@ async fn bodies() -> TestServer {
         bytes_body,
         static_slice,
         empty_string
-    ]))
-    .await
+    ])
 }
 
-#[tokio::test]
-async fn json_values() {
-    let server = bodies().await;
+async fn json_values(t: Transport) {
+    let server = Client::start(bodies(), t).await;
     let res = server.get("/value").await;
     assert_response(&res, 200, Some(JSON), br#"{"a":1,"b":[true,null]}"#);
     let res = server.get("/json-struct").await;
@@ -125,35 +125,52 @@ async fn json_values() {
     assert_response(&res, 200, Some(JSON), b"[1,2,3]");
 }
 
-#[tokio::test]
-async fn text() {
-    let server = bodies().await;
+async fn text(t: Transport) {
+    let server = Client::start(bodies(), t).await;
     let res = server.get("/string").await;
     assert_response(&res, 200, Some(TEXT), "a String, ünïcødé".as_bytes());
     let res = server.get("/str").await;
     assert_response(&res, 200, Some(TEXT), b"a &'static str");
 }
 
-#[tokio::test]
-async fn empty_text_is_still_200() {
-    let server = bodies().await;
+async fn empty_text_is_still_200(t: Transport) {
+    let server = Client::start(bodies(), t).await;
     let res = server.get("/empty-string").await;
     assert_response(&res, 200, Some(TEXT), b"");
-    assert_eq!(res.header("content-length"), Some("0"));
 }
 
+/// The body's length is announced on the wire, for an empty body too.
 #[tokio::test]
-async fn html() {
-    let server = bodies().await;
+async fn bodies_carry_their_content_length_on_the_wire() {
+    let server = TestServer::start(bodies()).await;
+    for (path, len) in [
+        ("/value", 23),
+        ("/string", "a String, ünïcødé".len()),
+        ("/vec", 4),
+        ("/empty-string", 0),
+    ] {
+        let res = server.get(path).await;
+        res.assert_status(200);
+        assert_eq!(
+            res.header("content-length"),
+            Some(len.to_string().as_str()),
+            "{path}: {res:?}"
+        );
+        assert!(res.header("transfer-encoding").is_none(), "{path}: {res:?}");
+        assert!(res.header("date").is_some(), "{path}: {res:?}");
+    }
+}
+
+async fn html(t: Transport) {
+    let server = Client::start(bodies(), t).await;
     let res = server.get("/html-string").await;
     assert_response(&res, 200, Some(HTML), b"<p>2</p>");
     let res = server.get("/html-str").await;
     assert_response(&res, 200, Some(HTML), b"<h1>hi</h1>");
 }
 
-#[tokio::test]
-async fn binary() {
-    let server = bodies().await;
+async fn binary(t: Transport) {
+    let server = Client::start(bodies(), t).await;
     let res = server.get("/vec").await;
     assert_response(&res, 200, Some(OCTETS), &[0, 1, 2, 255]);
     let res = server.get("/bytes").await;
@@ -161,6 +178,8 @@ async fn binary() {
     let res = server.get("/slice").await;
     assert_response(&res, 200, Some(OCTETS), b"static slice");
 }
+
+on_both_transports!(json_values, text, empty_text_is_still_200, html, binary);
 
 // ---------------------------------------------------------------------------------------
 // Status and headers
@@ -222,8 +241,8 @@ async fn headers_repeated() -> (&'static str, u16, Vec<(&'static str, &'static s
     )
 }
 
-async fn statuses() -> TestServer {
-    TestServer::start(App::new().routes(collect_routes![
+fn statuses() -> App {
+    App::new().routes(collect_routes![
         status_u16,
         status_literal,
         status_code,
@@ -233,13 +252,11 @@ async fn statuses() -> TestServer {
         headers_map,
         headers_content_type,
         headers_repeated
-    ]))
-    .await
+    ])
 }
 
-#[tokio::test]
-async fn body_and_status() {
-    let server = statuses().await;
+async fn body_and_status(t: Transport) {
+    let server = Client::start(statuses(), t).await;
     let res = server.get("/status-u16").await;
     assert_response(&res, 201, Some(TEXT), b"created");
     assert_eq!(res.status_line, "HTTP/1.1 201 Created");
@@ -251,9 +268,8 @@ async fn body_and_status() {
     assert_response(&res, 418, Some(TEXT), b"teapot");
 }
 
-#[tokio::test]
-async fn body_status_and_headers() {
-    let server = statuses().await;
+async fn body_status_and_headers(t: Transport) {
+    let server = Client::start(statuses(), t).await;
     let res = server.get("/headers-array").await;
     assert_response(&res, 201, Some(TEXT), b"array");
     assert_eq!(res.header("x-one"), Some("1"));
@@ -269,9 +285,8 @@ async fn body_status_and_headers() {
     assert_eq!(res.header("cache-control"), Some("no-store"));
 }
 
-#[tokio::test]
-async fn a_content_type_in_the_headers_replaces_the_default() {
-    let server = statuses().await;
+async fn a_content_type_in_the_headers_replaces_the_default(t: Transport) {
+    let server = Client::start(statuses(), t).await;
     let res = server.get("/headers-content-type").await;
     assert_response(&res, 200, Some("text/csv"), b"a,b\n1,2\n");
     let content_types = res
@@ -282,9 +297,8 @@ async fn a_content_type_in_the_headers_replaces_the_default() {
     assert_eq!(content_types, 1, "one content-type: {res:?}");
 }
 
-#[tokio::test]
-async fn a_header_given_twice_keeps_both_values() {
-    let server = statuses().await;
+async fn a_header_given_twice_keeps_both_values(t: Transport) {
+    let server = Client::start(statuses(), t).await;
     let res = server.get("/headers-repeated").await;
     let cookies: Vec<&str> = res
         .headers
@@ -294,6 +308,13 @@ async fn a_header_given_twice_keeps_both_values() {
         .collect();
     assert_eq!(cookies, ["a=1", "b=2"]);
 }
+
+on_both_transports!(
+    body_and_status,
+    body_status_and_headers,
+    a_content_type_in_the_headers_replaces_the_default,
+    a_header_given_twice_keeps_both_values
+);
 
 // ---------------------------------------------------------------------------------------
 // (), Option, Result, abort
@@ -381,8 +402,8 @@ async fn abort_question_mark() -> Result<&'static str, HttpError> {
     Ok(value)
 }
 
-async fn outcomes() -> TestServer {
-    TestServer::start(App::new().routes(collect_routes![
+fn outcomes() -> App {
+    App::new().routes(collect_routes![
         unit,
         none,
         some,
@@ -397,8 +418,20 @@ async fn outcomes() -> TestServer {
         abort_404,
         abort_403,
         abort_question_mark
-    ]))
-    .await
+    ])
+}
+
+async fn unit_and_none_are_204_without_a_body(t: Transport) {
+    let server = Client::start(outcomes(), t).await;
+    for path in ["/unit", "/none"] {
+        let res = server.get(path).await;
+        assert_eq!(
+            res.status_line, "HTTP/1.1 204 No Content",
+            "{path}: {res:?}"
+        );
+        assert!(res.body.is_empty(), "{path}: {res:?}");
+        assert_eq!(res.header("content-type"), None, "{path}: {res:?}");
+    }
 }
 
 /// A 204 carries no body: the response after it on the same connection still parses.
@@ -425,16 +458,40 @@ async fn assert_no_content(server: &TestServer, path: &str) {
     assert_eq!(next.text(), "some text");
 }
 
+#[get("/204-with-body")]
+async fn no_content_with_a_body() -> (&'static str, u16) {
+    ("a body the status forbids", 204)
+}
+
+#[get("/304-with-body")]
+async fn not_modified_with_a_body() -> (&'static str, u16) {
+    ("a body the status forbids", 304)
+}
+
+/// 204 and 304 responses carry no content (RFC 9110 §15.3.5, §15.4.5), whatever body the
+/// handler gave: the server sends none, and the test client must show none either.
+async fn a_204_or_304_never_carries_a_body(t: Transport) {
+    let app = App::new().routes(collect_routes![
+        no_content_with_a_body,
+        not_modified_with_a_body
+    ]);
+    let server = Client::start(app, t).await;
+    for (path, status) in [("/204-with-body", 204), ("/304-with-body", 304)] {
+        let res = server.get(path).await;
+        res.assert_status(status);
+        assert_eq!(res.text(), "", "{path}: no body over {t:?}");
+    }
+}
+
 #[tokio::test]
-async fn unit_and_none_are_204_without_a_body() {
-    let server = outcomes().await;
+async fn a_204_leaves_the_connection_usable() {
+    let server = TestServer::start(outcomes()).await;
     assert_no_content(&server, "/unit").await;
     assert_no_content(&server, "/none").await;
 }
 
-#[tokio::test]
-async fn some_is_its_value() {
-    let server = outcomes().await;
+async fn some_is_its_value(t: Transport) {
+    let server = Client::start(outcomes(), t).await;
     assert_response(&server.get("/some").await, 200, Some(TEXT), b"some text");
     assert_response(
         &server.get("/some-json").await,
@@ -444,16 +501,14 @@ async fn some_is_its_value() {
     );
 }
 
-#[tokio::test]
-async fn ok_is_its_value() {
-    let server = outcomes().await;
+async fn ok_is_its_value(t: Transport) {
+    let server = Client::start(outcomes(), t).await;
     assert_response(&server.get("/ok").await, 200, Some(JSON), br#"{"ok":true}"#);
     assert_response(&server.get("/ok-status").await, 201, Some(TEXT), b"made");
 }
 
-#[tokio::test]
-async fn http_error_keeps_its_status_and_message() {
-    let server = outcomes().await;
+async fn http_error_keeps_its_status_and_message(t: Transport) {
+    let server = Client::start(outcomes(), t).await;
     let res = server.get("/http-error").await;
     assert_eq!(res.status_line, "HTTP/1.1 418 I'm a teapot");
     assert_eq!(res.text(), "I'm a teapot");
@@ -462,9 +517,8 @@ async fn http_error_keeps_its_status_and_message() {
     assert_eq!(res.text(), "already there");
 }
 
-#[tokio::test]
-async fn other_errors_are_a_generic_500() {
-    let server = outcomes().await;
+async fn other_errors_are_a_generic_500(t: Transport) {
+    let server = Client::start(outcomes(), t).await;
     for path in ["/parse-error", "/secret-error", "/io-error"] {
         let res = server.get(path).await;
         assert_eq!(res.status, 500, "{path}: {res:?}");
@@ -491,9 +545,8 @@ async fn other_errors_are_a_generic_500() {
     }
 }
 
-#[tokio::test]
-async fn abort_gives_the_status_and_its_reason() {
-    let server = outcomes().await;
+async fn abort_gives_the_status_and_its_reason(t: Transport) {
+    let server = Client::start(outcomes(), t).await;
     let res = server.get("/abort-404").await;
     res.assert_status(404);
     assert_eq!(res.text(), "Not Found");
@@ -504,6 +557,16 @@ async fn abort_gives_the_status_and_its_reason() {
     res.assert_status(404);
     assert_eq!(res.text(), "Not Found");
 }
+
+on_both_transports!(
+    unit_and_none_are_204_without_a_body,
+    a_204_or_304_never_carries_a_body,
+    some_is_its_value,
+    ok_is_its_value,
+    http_error_keeps_its_status_and_message,
+    other_errors_are_a_generic_500,
+    abort_gives_the_status_and_its_reason
+);
 
 // ---------------------------------------------------------------------------------------
 // Response, Redirect, into_response
@@ -566,8 +629,8 @@ async fn result_response() -> Result<Response, HttpError> {
     Ok(Response::new("r").with_status(StatusCode::ACCEPTED))
 }
 
-async fn builders() -> TestServer {
-    TestServer::start(App::new().routes(collect_routes![
+fn builders() -> App {
+    App::new().routes(collect_routes![
         built,
         built_status_code,
         built_plain,
@@ -576,13 +639,11 @@ async fn builders() -> TestServer {
         redirect_permanent,
         into_response,
         result_response
-    ]))
-    .await
+    ])
 }
 
-#[tokio::test]
-async fn response_builder() {
-    let server = builders().await;
+async fn response_builder(t: Transport) {
+    let server = Client::start(builders(), t).await;
     let res = server.get("/built").await;
     assert_response(&res, 201, Some("text/csv; charset=utf-8"), b"built by hand");
     assert_eq!(res.header("x-built"), Some("by-hand"));
@@ -611,9 +672,8 @@ async fn response_builder() {
     assert_eq!(res.text(), "r");
 }
 
-#[tokio::test]
-async fn redirects() {
-    let server = builders().await;
+async fn redirects(t: Transport) {
+    let server = Client::start(builders(), t).await;
     let res = server.get("/redirect").await;
     assert_eq!(res.status_line, "HTTP/1.1 302 Found");
     assert_eq!(res.header("location"), Some("/target?x=1"));
@@ -624,9 +684,8 @@ async fn redirects() {
     assert!(res.body.is_empty());
 }
 
-#[tokio::test]
-async fn into_response_on_each_kind() {
-    let server = builders().await;
+async fn into_response_on_each_kind(t: Transport) {
+    let server = Client::start(builders(), t).await;
     let res = server.get("/into-response/json").await;
     assert_response(&res, 200, Some(JSON), br#"{"k":"v"}"#);
     let res = server.get("/into-response/tuple").await;
@@ -640,4 +699,90 @@ async fn into_response_on_each_kind() {
     let res = server.get("/into-response/other").await;
     res.assert_status(400);
     assert_eq!(res.text(), "Bad Request");
+}
+
+on_both_transports!(response_builder, redirects, into_response_on_each_kind);
+
+// ---------------------------------------------------------------------------------------
+// Both transports, side by side
+// ---------------------------------------------------------------------------------------
+
+/// Every route of this file answers the same over the socket and in process: status line,
+/// headers (but those of the connection) in order, and body.
+#[tokio::test]
+async fn the_test_client_answers_exactly_as_the_server() {
+    let fixtures: [(MakeApp, &[&str]); 4] = [
+        (
+            bodies,
+            &[
+                "/value",
+                "/json-struct",
+                "/json-vec",
+                "/string",
+                "/str",
+                "/html-string",
+                "/html-str",
+                "/vec",
+                "/bytes",
+                "/slice",
+                "/empty-string",
+            ],
+        ),
+        (
+            statuses,
+            &[
+                "/status-u16",
+                "/status-literal",
+                "/status-code",
+                "/status-error-code",
+                "/headers-array",
+                "/headers-vec",
+                "/headers-map",
+                "/headers-content-type",
+                "/headers-repeated",
+            ],
+        ),
+        (
+            outcomes,
+            &[
+                "/unit",
+                "/none",
+                "/some",
+                "/some-json",
+                "/ok",
+                "/ok-status",
+                "/http-error",
+                "/http-error-status-code",
+                "/parse-error",
+                "/secret-error",
+                "/io-error",
+                "/abort-404",
+                "/abort-403",
+                "/abort-question-mark",
+            ],
+        ),
+        (
+            builders,
+            &[
+                "/built",
+                "/built-status-code",
+                "/built-plain",
+                "/built-mut",
+                "/redirect",
+                "/redirect-permanent",
+                "/into-response/json",
+                "/into-response/tuple",
+                "/into-response/redirect",
+                "/into-response/unit",
+                "/into-response/other",
+                "/result-response",
+            ],
+        ),
+    ];
+    for (app, paths) in fixtures {
+        for path in paths {
+            exchange_on_both(app, "GET", path, &[], b"").await;
+            exchange_on_both(app, "HEAD", path, &[], b"").await;
+        }
+    }
 }

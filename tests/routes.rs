@@ -1,12 +1,16 @@
 //! API §2: route patterns and converters, precedence, methods, HEAD/OPTIONS/405, the
-//! trailing-slash redirect, duplicate routes, and the extractors — over real sockets.
+//! trailing-slash redirect, duplicate routes, and the extractors. Each test runs over a
+//! real socket and through the in-process test client (`name::socket`,
+//! `name::in_process`); what only the wire shows (HEAD framing) is socket-only.
 
 use std::path::PathBuf;
 
 use httpserver::{
     collect_routes, delete, get, patch, post, put, route, App, Form, Json, Query, Request, State,
 };
-use httpserver_suite::{request, TestServer};
+use httpserver_suite::{
+    exchange_on_both, on_both_transports, request, Case, Client, MakeApp, TestServer, Transport,
+};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -54,16 +58,14 @@ async fn by_pathbuf(rest: PathBuf) -> Value {
     json!({"path": rest, "components": rest.components().count()})
 }
 
-async fn converters() -> TestServer {
-    TestServer::start(App::new().routes(collect_routes![
+fn converters() -> App {
+    App::new().routes(collect_routes![
         by_name, by_fromstr, by_i64, by_u8, by_f64, by_f32, by_path, by_pathbuf
-    ]))
-    .await
+    ])
 }
 
-#[tokio::test]
-async fn string_converter_takes_one_nonempty_segment() {
-    let server = converters().await;
+async fn string_converter_takes_one_nonempty_segment(t: Transport) {
+    let server = Client::start(converters(), t).await;
     let res = server.get("/name/Ann").await;
     res.assert_status(200);
     assert_eq!(res.text(), "name=Ann");
@@ -79,18 +81,16 @@ async fn string_converter_takes_one_nonempty_segment() {
     server.get("/name").await.assert_status(404);
 }
 
-#[tokio::test]
-async fn string_converter_accepts_any_fromstr_type() {
-    let server = converters().await;
+async fn string_converter_accepts_any_fromstr_type(t: Transport) {
+    let server = Client::start(converters(), t).await;
     assert_eq!(server.get("/flag/true").await.text(), "flag=true");
     assert_eq!(server.get("/flag/false").await.text(), "flag=false");
     // A value that does not parse as the argument's type is no match.
     server.get("/flag/maybe").await.assert_status(404);
 }
 
-#[tokio::test]
-async fn int_converter() {
-    let server = converters().await;
+async fn int_converter(t: Transport) {
+    let server = Client::start(converters(), t).await;
     assert_eq!(server.get("/i64/42").await.text(), "i64=42");
     assert_eq!(server.get("/i64/-17").await.text(), "i64=-17");
     assert_eq!(server.get("/i64/0").await.text(), "i64=0");
@@ -125,9 +125,8 @@ async fn int_converter() {
     server.get("/i64/").await.assert_status(404);
 }
 
-#[tokio::test]
-async fn int_converter_out_of_range_for_the_argument_type_is_404() {
-    let server = converters().await;
+async fn int_converter_out_of_range_for_the_argument_type_is_404(t: Transport) {
+    let server = Client::start(converters(), t).await;
     assert_eq!(server.get("/u8/0").await.text(), "u8=0");
     assert_eq!(server.get("/u8/255").await.text(), "u8=255");
     server.get("/u8/256").await.assert_status(404);
@@ -135,9 +134,8 @@ async fn int_converter_out_of_range_for_the_argument_type_is_404() {
     server.get("/u8/-1").await.assert_status(404);
 }
 
-#[tokio::test]
-async fn float_converter() {
-    let server = converters().await;
+async fn float_converter(t: Transport) {
+    let server = Client::start(converters(), t).await;
     assert_eq!(server.get("/f64/9.99").await.text(), "f64=9.99");
     assert_eq!(server.get("/f64/3").await.text(), "f64=3.0");
     assert_eq!(server.get("/f64/-2.5").await.text(), "f64=-2.5");
@@ -154,9 +152,8 @@ async fn float_converter() {
     server.get("/f64/abc").await.assert_status(404);
 }
 
-#[tokio::test]
-async fn path_converter_takes_the_rest_of_the_path() {
-    let server = converters().await;
+async fn path_converter_takes_the_rest_of_the_path(t: Transport) {
+    let server = Client::start(converters(), t).await;
     assert_eq!(
         server.get("/path/readme.txt").await.text(),
         "path=readme.txt"
@@ -174,9 +171,8 @@ async fn path_converter_takes_the_rest_of_the_path() {
     server.get("/path").await.assert_status(404);
 }
 
-#[tokio::test]
-async fn matching_is_on_the_percent_decoded_path() {
-    let server = converters().await;
+async fn matching_is_on_the_percent_decoded_path(t: Transport) {
+    let server = Client::start(converters(), t).await;
     let res = server.get("/name/J%C3%B6rg").await;
     res.assert_status(200);
     assert_eq!(res.text(), "name=Jörg");
@@ -227,13 +223,13 @@ async fn p_path(rest: String) -> String {
     format!("path {rest}")
 }
 
-#[tokio::test]
-async fn precedence_static_int_float_string_path() {
+fn precedence_app() -> App {
     // Registered lowest precedence first: order of registration must not matter.
-    let server = TestServer::start(
-        App::new().routes(collect_routes![p_path, p_string, p_float, p_int, p_static]),
-    )
-    .await;
+    App::new().routes(collect_routes![p_path, p_string, p_float, p_int, p_static])
+}
+
+async fn precedence_static_int_float_string_path(t: Transport) {
+    let server = Client::start(precedence_app(), t).await;
     assert_eq!(server.get("/p/static").await.text(), "static");
     assert_eq!(server.get("/p/42").await.text(), "int 42");
     assert_eq!(server.get("/p/4.5").await.text(), "float 4.5");
@@ -247,6 +243,17 @@ async fn precedence_static_int_float_string_path() {
     // candidate (float) takes it.
     assert_eq!(server.get("/p/300").await.text(), "float 300.0");
 }
+
+on_both_transports!(
+    string_converter_takes_one_nonempty_segment,
+    string_converter_accepts_any_fromstr_type,
+    int_converter,
+    int_converter_out_of_range_for_the_argument_type_is_404,
+    float_converter,
+    path_converter_takes_the_rest_of_the_path,
+    matching_is_on_the_percent_decoded_path,
+    precedence_static_int_float_string_path
+);
 
 // ---------------------------------------------------------------------------------------
 // Arguments in any order, methods
@@ -266,14 +273,14 @@ async fn any_order_reversed(a: String, b: i32) -> String {
     format!("a={a} b={b}")
 }
 
-#[tokio::test]
-async fn arguments_may_come_in_any_order() {
-    let server = TestServer::start(
-        App::new()
-            .state(Prefix { text: ">>" })
-            .routes(collect_routes![any_order, any_order_reversed]),
-    )
-    .await;
+fn any_order_app() -> App {
+    App::new()
+        .state(Prefix { text: ">>" })
+        .routes(collect_routes![any_order, any_order_reversed])
+}
+
+async fn arguments_may_come_in_any_order(t: Transport) {
+    let server = Client::start(any_order_app(), t).await;
     assert_eq!(
         server.get("/order/x/-5").await.text(),
         ">> a=x b=-5 path=/order/x/-5"
@@ -351,17 +358,15 @@ async fn nested(id: i64) -> String {
     format!("nested {id}")
 }
 
-async fn methods_app() -> TestServer {
-    TestServer::start(App::new().routes(collect_routes![
+fn methods_app() -> App {
+    App::new().routes(collect_routes![
         res_get, res_post, res_put, res_delete, res_patch, multi, lower, plain, only_get,
         only_post, hello, dir, file, nested
-    ]))
-    .await
+    ])
 }
 
-#[tokio::test]
-async fn each_method_attribute_routes_its_method() {
-    let server = methods_app().await;
+async fn each_method_attribute_routes_its_method(t: Transport) {
+    let server = Client::start(methods_app(), t).await;
     assert_eq!(server.call("GET", "/res", "").await.text(), "get GET");
     assert_eq!(
         server.call("POST", "/res", "hi").await.text(),
@@ -381,9 +386,8 @@ async fn each_method_attribute_routes_its_method() {
     );
 }
 
-#[tokio::test]
-async fn route_with_methods_list() {
-    let server = methods_app().await;
+async fn route_with_methods_list(t: Transport) {
+    let server = Client::start(methods_app(), t).await;
     assert_eq!(server.call("GET", "/multi", "").await.text(), "multi GET");
     assert_eq!(server.call("POST", "/multi", "").await.text(), "multi POST");
     let res = server.call("PUT", "/multi", "").await;
@@ -400,27 +404,24 @@ async fn route_with_methods_list() {
     assert_eq!(res.allowed(), ["DELETE", "OPTIONS", "PUT"]);
 }
 
-#[tokio::test]
-async fn route_without_methods_is_get() {
-    let server = methods_app().await;
+async fn route_without_methods_is_get(t: Transport) {
+    let server = Client::start(methods_app(), t).await;
     assert_eq!(server.call("GET", "/plain", "").await.text(), "plain GET");
     let res = server.call("POST", "/plain", "").await;
     res.assert_status(405);
     assert_eq!(res.allowed(), ["GET", "HEAD", "OPTIONS"]);
 }
 
-#[tokio::test]
-async fn unknown_path_is_404() {
-    let server = methods_app().await;
+async fn unknown_path_is_404(t: Transport) {
+    let server = Client::start(methods_app(), t).await;
     server.get("/nope").await.assert_status(404);
     server.get("/res/extra").await.assert_status(404);
     server.call("POST", "/nope", "x").await.assert_status(404);
     server.get("/").await.assert_status(404);
 }
 
-#[tokio::test]
-async fn wrong_method_is_405_with_exact_allow() {
-    let server = methods_app().await;
+async fn wrong_method_is_405_with_exact_allow(t: Transport) {
+    let server = Client::start(methods_app(), t).await;
     let res = server.call("POST", "/only-get", "x").await;
     res.assert_status(405);
     assert_eq!(res.allowed(), ["GET", "HEAD", "OPTIONS"]);
@@ -432,17 +433,26 @@ async fn wrong_method_is_405_with_exact_allow() {
     res.assert_status(405);
     assert_eq!(res.allowed(), ["OPTIONS", "POST"]);
     // No GET route there, so no automatic HEAD either.
-    let mut conn = server.connect().await;
-    conn.write(request("HEAD", "/only-post", &[], "", true).as_bytes())
-        .await;
-    let res = conn.read_head_response().await;
+    let res = server.call("HEAD", "/only-post", "").await;
     res.assert_status(405);
     assert_eq!(res.allowed(), ["OPTIONS", "POST"]);
 }
 
+async fn head_is_answered_for_get_routes_without_a_body(t: Transport) {
+    let server = Client::start(methods_app(), t).await;
+    let get = server.get("/hello").await;
+    get.assert_status(200);
+    let res = server.call("HEAD", "/hello", "").await;
+    res.assert_status(200);
+    assert_eq!(res.header("content-type"), Some("application/json"));
+    assert_eq!(res.header("content-length"), get.header("content-length"));
+    assert!(res.body.is_empty());
+    assert_eq!(res.app_headers(), get.app_headers(), "the headers of a GET");
+}
+
 #[tokio::test]
-async fn head_is_answered_for_get_routes_without_a_body() {
-    let server = methods_app().await;
+async fn a_head_response_has_the_length_of_the_get_and_no_body_bytes() {
+    let server = TestServer::start(methods_app()).await;
     let get = server.get("/hello").await;
     get.assert_status(200);
     let get_len = get.body.len().to_string();
@@ -462,9 +472,8 @@ async fn head_is_answered_for_get_routes_without_a_body() {
     assert_eq!(res.text(), "only get");
 }
 
-#[tokio::test]
-async fn options_lists_allowed_methods() {
-    let server = methods_app().await;
+async fn options_lists_allowed_methods(t: Transport) {
+    let server = Client::start(methods_app(), t).await;
     let res = server.call("OPTIONS", "/only-get", "").await;
     res.assert_status(204);
     assert_eq!(res.allowed(), ["GET", "HEAD", "OPTIONS"]);
@@ -475,9 +484,8 @@ async fn options_lists_allowed_methods() {
     server.call("OPTIONS", "/nope", "").await.assert_status(404);
 }
 
-#[tokio::test]
-async fn missing_trailing_slash_redirects_with_308_keeping_the_query() {
-    let server = methods_app().await;
+async fn missing_trailing_slash_redirects_with_308_keeping_the_query(t: Transport) {
+    let server = Client::start(methods_app(), t).await;
     let res = server.get("/dir").await;
     res.assert_status(308);
     assert_eq!(res.header("location"), Some("/dir/"));
@@ -492,9 +500,8 @@ async fn missing_trailing_slash_redirects_with_308_keeping_the_query() {
     assert_eq!(server.get("/nested/5/").await.text(), "nested 5");
 }
 
-#[tokio::test]
-async fn extra_trailing_slash_is_404() {
-    let server = methods_app().await;
+async fn extra_trailing_slash_is_404(t: Transport) {
+    let server = Client::start(methods_app(), t).await;
     assert_eq!(server.get("/file").await.text(), "file");
     server.get("/file/").await.assert_status(404);
 }
@@ -514,29 +521,42 @@ async fn explicit_options() -> (&'static str, u16, [(&'static str, &'static str)
     ("custom options", 200, [("x-handler", "options")])
 }
 
-#[tokio::test]
-async fn explicit_head_and_options_routes_win_over_the_automatic_ones() {
-    let server = TestServer::start(App::new().routes(collect_routes![
+fn explicit_app() -> App {
+    App::new().routes(collect_routes![
         explicit_get,
         explicit_head,
         explicit_options
-    ]))
-    .await;
-    let mut conn = server.connect().await;
-    let head = request("HEAD", "/explicit", &[], "", true);
-    let next = request("GET", "/explicit", &[], "", false);
-    conn.write(format!("{head}{next}").as_bytes()).await;
-    let res = conn.read_head_response().await;
+    ])
+}
+
+async fn explicit_head_and_options_routes_win_over_the_automatic_ones(t: Transport) {
+    let server = Client::start(explicit_app(), t).await;
+    let res = server.call("HEAD", "/explicit", "").await;
     res.assert_status(200);
     assert_eq!(res.header("x-handler"), Some("head"));
-    let res = conn.read_response().await;
+    let res = server.get("/explicit").await;
     assert_eq!(res.text(), "explicit get");
+    assert_eq!(res.header("x-handler"), None);
 
     let res = server.call("OPTIONS", "/explicit", "").await;
     res.assert_status(200);
     assert_eq!(res.header("x-handler"), Some("options"));
     assert_eq!(res.text(), "custom options");
 }
+
+on_both_transports!(
+    arguments_may_come_in_any_order,
+    each_method_attribute_routes_its_method,
+    route_with_methods_list,
+    route_without_methods_is_get,
+    unknown_path_is_404,
+    wrong_method_is_405_with_exact_allow,
+    head_is_answered_for_get_routes_without_a_body,
+    options_lists_allowed_methods,
+    missing_trailing_slash_redirects_with_308_keeping_the_query,
+    extra_trailing_slash_is_404,
+    explicit_head_and_options_routes_win_over_the_automatic_ones
+);
 
 // ---------------------------------------------------------------------------------------
 // Duplicate routes
@@ -564,6 +584,29 @@ async fn duplicate_routes_across_two_routes_calls_fail_serve() {
         .expect("serve must fail at once, not serve");
     let err = result.expect_err("duplicate routes must be an error");
     let msg = err.to_string();
+    assert!(
+        msg.contains("first_dup"),
+        "message names the first handler: {msg}"
+    );
+    assert!(
+        msg.contains("second_dup"),
+        "message names the second handler: {msg}"
+    );
+}
+
+#[test]
+fn duplicate_routes_make_test_client_panic_as_serve_fails() {
+    let app = App::new()
+        .routes(collect_routes![first_dup])
+        .routes(collect_routes![second_dup]);
+    let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| app.test_client()))
+        .err()
+        .expect("test_client() must refuse duplicate routes");
+    let msg = panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
     assert!(
         msg.contains("first_dup"),
         "message names the first handler: {msg}"
@@ -630,34 +673,29 @@ async fn update_thing(body: Json<Value>, id: u32, q: Query<Search>) -> Value {
     json!({"id": id, "body": body.0, "q": q.q})
 }
 
-async fn extractors_app() -> TestServer {
-    TestServer::start(
-        App::new()
-            .state(Counter {
-                hits: Default::default(),
-            })
-            .routes(collect_routes![
-                count,
-                create_user,
-                search,
-                login,
-                update_thing
-            ]),
-    )
-    .await
+fn extractors_app() -> App {
+    App::new()
+        .state(Counter {
+            hits: Default::default(),
+        })
+        .routes(collect_routes![
+            count,
+            create_user,
+            search,
+            login,
+            update_thing
+        ])
 }
 
-#[tokio::test]
-async fn state_extractor_shares_one_value() {
-    let server = extractors_app().await;
+async fn state_extractor_shares_one_value(t: Transport) {
+    let server = Client::start(extractors_app(), t).await;
     assert_eq!(server.get("/count").await.text(), "1");
     assert_eq!(server.get("/count").await.text(), "2");
     assert_eq!(server.get("/count").await.text(), "3");
 }
 
-#[tokio::test]
-async fn json_extractor() {
-    let server = extractors_app().await;
+async fn json_extractor(t: Transport) {
+    let server = Client::start(extractors_app(), t).await;
     let json_ct = [("Content-Type", "application/json")];
     let res = server
         .call_with("POST", "/users", &json_ct, r#"{"name": "Ann", "age": 31}"#)
@@ -681,9 +719,8 @@ async fn json_extractor() {
     }
 }
 
-#[tokio::test]
-async fn query_extractor() {
-    let server = extractors_app().await;
+async fn query_extractor(t: Transport) {
+    let server = Client::start(extractors_app(), t).await;
     let res = server.get("/search?q=rust%20lang&page=2").await;
     res.assert_status(200);
     assert_eq!(res.json(), json!({"q": "rust lang", "page": 2}));
@@ -697,9 +734,8 @@ async fn query_extractor() {
     assert!(!res.text().is_empty());
 }
 
-#[tokio::test]
-async fn form_extractor() {
-    let server = extractors_app().await;
+async fn form_extractor(t: Transport) {
+    let server = Client::start(extractors_app(), t).await;
     let form_ct = [("Content-Type", "application/x-www-form-urlencoded")];
     let res = server
         .call_with("POST", "/login", &form_ct, "user=J%C3%B6rg+M&remember=true")
@@ -721,9 +757,8 @@ async fn form_extractor() {
         .assert_status(400);
 }
 
-#[tokio::test]
-async fn several_extractors_and_a_path_parameter() {
-    let server = extractors_app().await;
+async fn several_extractors_and_a_path_parameter(t: Transport) {
+    let server = Client::start(extractors_app(), t).await;
     let res = server
         .call("PUT", "/things/9?q=z", r#"{"k": [1, 2]}"#)
         .await;
@@ -741,4 +776,126 @@ async fn several_extractors_and_a_path_parameter() {
         .call("PUT", "/things/9", r#"{"k": 1}"#)
         .await
         .assert_status(400);
+}
+
+on_both_transports!(
+    state_extractor_shares_one_value,
+    json_extractor,
+    query_extractor,
+    form_extractor,
+    several_extractors_and_a_path_parameter
+);
+
+// ---------------------------------------------------------------------------------------
+// Both transports, side by side
+// ---------------------------------------------------------------------------------------
+
+/// Requests of every kind in this file answer the same over the socket and in process:
+/// status line, headers (but those of the connection) in order, and body.
+#[tokio::test]
+async fn the_test_client_answers_exactly_as_the_server() {
+    let gets: [(MakeApp, &[&str]); 4] = [
+        (
+            converters,
+            &[
+                "/name/Ann",
+                "/name/a/b",
+                "/name/",
+                "/name",
+                "/flag/maybe",
+                "/i64/-9223372036854775808",
+                "/i64/9223372036854775808",
+                "/i64/+5",
+                "/u8/256",
+                "/f64/-7",
+                "/f64/1e5",
+                "/f32/1.5",
+                "/path/docs/2024/notes.txt",
+                "/path/dir/",
+                "/pathbuf/a/b/c.txt",
+                "/name/J%C3%B6rg",
+                "/%6Eame/x",
+                "/i64/%34%32",
+                "/name/%FF",
+            ],
+        ),
+        (
+            precedence_app,
+            &["/p/static", "/p/42", "/p/4.5", "/p/abc", "/p/a/b", "/p/300"],
+        ),
+        (any_order_app, &["/order/x/-5", "/order2/7/y"]),
+        (
+            methods_app,
+            &[
+                "/hello",
+                "/only-post",
+                "/lower",
+                "/nope",
+                "/",
+                "/dir",
+                "/dir?a=1&b=x%20y",
+                "/nested/5?q=1",
+                "/nested/5/",
+                "/file/",
+            ],
+        ),
+    ];
+    for (app, targets) in gets {
+        for target in targets {
+            for method in ["GET", "HEAD", "OPTIONS", "DELETE"] {
+                exchange_on_both(app, method, target, &[], b"").await;
+            }
+        }
+    }
+    let json_ct = ("Content-Type", "application/json");
+    let form_ct = ("Content-Type", "application/x-www-form-urlencoded");
+    let cases: [Case; 14] = [
+        (methods_app, "POST", "/res", &[], b"hi"),
+        (methods_app, "PATCH", "/res", &[], b""),
+        (methods_app, "PUT", "/multi", &[], b""),
+        (methods_app, "POST", "/plain", &[], b""),
+        (explicit_app, "HEAD", "/explicit", &[], b""),
+        (explicit_app, "OPTIONS", "/explicit", &[], b""),
+        (extractors_app, "GET", "/count", &[], b""),
+        (
+            extractors_app,
+            "POST",
+            "/users",
+            &[json_ct],
+            br#"{"name": "Ann", "age": 31}"#,
+        ),
+        (
+            extractors_app,
+            "POST",
+            "/users",
+            &[json_ct],
+            br#"{"name": "Ann", "age": 300}"#,
+        ),
+        (extractors_app, "GET", "/search?q=x&page=abc", &[], b""),
+        (
+            extractors_app,
+            "POST",
+            "/login",
+            &[form_ct],
+            b"user=J%C3%B6rg+M&remember=true",
+        ),
+        (
+            extractors_app,
+            "POST",
+            "/login",
+            &[form_ct],
+            b"user=ann&remember=perhaps",
+        ),
+        (
+            extractors_app,
+            "PUT",
+            "/things/9?q=z",
+            &[],
+            br#"{"k": [1, 2]}"#,
+        ),
+        (extractors_app, "PUT", "/things/9?q=z", &[], b"not json"),
+    ];
+    for (app, method, target, headers, body) in cases {
+        exchange_on_both(app, method, target, headers, body).await;
+    }
 }

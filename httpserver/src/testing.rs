@@ -198,8 +198,12 @@ impl TestRequest {
             client_addr: self.client_addr,
         };
         let (status, headers, body) = dispatch(&self.core, incoming).await.into_parts();
-        // As on the wire: a HEAD response has the headers of a GET and no body.
-        let body = if self.method == Method::HEAD {
+        // As on the wire: a HEAD response has the headers of a GET and no body, and 1xx,
+        // 204 and 304 responses never carry one.
+        let bodiless = status.is_informational()
+            || status == StatusCode::NO_CONTENT
+            || status == StatusCode::NOT_MODIFIED;
+        let body = if self.method == Method::HEAD || bodiless {
             Body::empty()
         } else {
             body

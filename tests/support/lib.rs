@@ -9,6 +9,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
+mod transport;
+pub use transport::{exchange, exchange_on_both, Case, Client, MakeApp, Transport};
+
 /// How long any single read in a test may wait before the test fails instead of hanging.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -262,18 +265,31 @@ pub fn request(
     body: &str,
     keep_alive: bool,
 ) -> String {
-    let mut req = format!("{method} {target} HTTP/1.1\r\nHost: test\r\n");
+    let bytes = request_bytes(method, target, headers, body.as_bytes(), keep_alive);
+    String::from_utf8(bytes).expect("a request of text is text")
+}
+
+/// [`request`] with a body of any bytes.
+pub fn request_bytes(
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    keep_alive: bool,
+) -> Vec<u8> {
+    let mut head = format!("{method} {target} HTTP/1.1\r\nHost: test\r\n");
     for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
+        head.push_str(&format!("{k}: {v}\r\n"));
     }
     if !body.is_empty() {
-        req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
     }
     if !keep_alive {
-        req.push_str("Connection: close\r\n");
+        head.push_str("Connection: close\r\n");
     }
-    req.push_str("\r\n");
-    req.push_str(body);
+    head.push_str("\r\n");
+    let mut req = head.into_bytes();
+    req.extend_from_slice(body);
     req
 }
 
