@@ -53,7 +53,12 @@ fn log_start(core: &AppCore, addr: SocketAddr) {
     let mut lines = vec![format!("serving on http://{addr}")];
     for (methods, pattern, route) in core.router.iter() {
         let methods: Vec<&str> = methods.iter().map(http::Method::as_str).collect();
-        lines.push(format!("  {:<12} {:<40} {}", methods.join(","), pattern, route.name()));
+        lines.push(format!(
+            "  {:<12} {:<40} {}",
+            methods.join(","),
+            pattern,
+            route.name()
+        ));
     }
     // An app without a tracing subscriber would otherwise start in silence; say where it
     // listens, as Flask does.
