@@ -49,7 +49,7 @@ mod static_files;
 mod testing;
 
 #[doc(hidden)]
-#[path = "private.rs"]
+#[path = "private/mod.rs"]
 pub mod __private;
 
 pub use app::{App, AppHandle};

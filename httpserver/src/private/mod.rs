@@ -1,0 +1,161 @@
+//! What the generated code of the route macros calls. Not a public API: names here may
+//! change in any release.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::str::FromStr;
+
+use crate::error::{panic_message, Failure, HttpError};
+use crate::extract::FromRequest;
+use crate::request::Request;
+use crate::response::{IntoResponse, Response};
+
+pub use crate::router;
+
+mod const_checks;
+mod url_for;
+
+pub use const_checks::*;
+pub use url_for::*;
+
+/// The future a route's handler returns once its arguments are extracted.
+pub type HandlerFuture = Pin<Box<dyn Future<Output = Response> + Send + 'static>>;
+
+/// What a route attribute knows about its handler, at compile time. Implemented by the
+/// hidden struct that shares the handler's name; that struct has one field per path
+/// parameter (a [`UrlArg`]), which is what `url_for!` fills in.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a route handler",
+    label = "not a function with a route attribute",
+    note = "`collect_routes!` and `url_for!` take the names of functions marked with #[get(\"/path\")], #[post(..)], .. or #[route(..)]"
+)]
+pub trait RouteInfo {
+    /// The handler's name.
+    const NAME: &'static str;
+    /// The path pattern.
+    const PATTERN: &'static str;
+    /// The methods, upper case.
+    const METHODS: &'static [&'static str];
+    /// The route, ready for `App::routes`.
+    fn route() -> crate::Route;
+    /// The pattern with each parameter replaced by its (percent-encoded) field.
+    fn url(&self) -> String;
+}
+
+pub fn box_future<F: Future<Output = Response> + Send + 'static>(f: F) -> HandlerFuture {
+    Box::pin(f)
+}
+
+/// A path parameter converted to its argument's type by `parse` (one of [`parse_int`],
+/// [`parse_float`], [`parse_path`], [`parse_str`], wrapped in a function the route generates
+/// once per parameter). Routing already checked that it converts (the route's `accepts`
+/// calls the same function), so a failure here is a 404 like any non-matching path.
+// The error is the response to send, moved once on a cold path; boxing it would cost an
+// allocation on every failed extraction for nothing.
+#[allow(clippy::result_large_err)]
+pub fn path_param<T>(
+    req: &Request,
+    name: &'static str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, Response> {
+    req.path_params()
+        .get(name)
+        .and_then(|raw| parse(raw))
+        .ok_or_else(|| HttpError::new(404, "Not Found").into())
+}
+
+#[allow(clippy::result_large_err)]
+pub fn extract<T: FromRequest>(req: &Request) -> Result<T, Response> {
+    T::from_request(req).map_err(Response::from)
+}
+
+pub fn into_response<T: IntoResponse>(value: T) -> Response {
+    value.into_response()
+}
+
+/// Runs a plain (non-async) handler on tokio's blocking pool, so it cannot stall the
+/// threads that drive connections. A panic there becomes a 500 like any handler's.
+pub async fn run_blocking<F, R>(handler: F) -> Response
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: IntoResponse + 'static,
+{
+    match tokio::task::spawn_blocking(move || handler().into_response()).await {
+        Ok(res) => res,
+        Err(join) => {
+            let message = match join.try_into_panic() {
+                Ok(payload) => panic_message(payload.as_ref()),
+                Err(_) => "the blocking task was cancelled".to_owned(),
+            };
+            Response::from_failure(Failure::Panic(message))
+        }
+    }
+}
+
+/// Types an `<int:..>` parameter converts to.
+#[diagnostic::on_unimplemented(
+    message = "`<int:..>` parameters need an integer type, not `{Self}`",
+    label = "this argument receives an `<int:..>` parameter",
+    note = "use an integer type such as `i64`, `u32` or `usize` (a value out of its range does not match: 404), or change the converter to `<name>` for any `FromStr` type"
+)]
+pub trait IntParam: FromStr {}
+
+/// Types a `<float:..>` parameter converts to.
+#[diagnostic::on_unimplemented(
+    message = "`<float:..>` parameters need `f32` or `f64`, not `{Self}`",
+    label = "this argument receives a `<float:..>` parameter",
+    note = "use `f64` or `f32`, or change the converter to `<name>` for any `FromStr` type"
+)]
+pub trait FloatParam: FromStr {}
+
+/// Types a `<path:..>` parameter converts to.
+#[diagnostic::on_unimplemented(
+    message = "`<path:..>` parameters need `String` or `PathBuf`, not `{Self}`",
+    label = "this argument receives a `<path:..>` parameter",
+    note = "a `<path:..>` parameter is the rest of the path, slashes included: take it as `String` or `std::path::PathBuf`"
+)]
+pub trait PathParam: FromStr {}
+
+/// Types a plain `<name>` parameter converts to.
+#[diagnostic::on_unimplemented(
+    message = "`<name>` parameters need a type that implements `FromStr`, and `{Self}` does not",
+    label = "this argument receives a `<name>` parameter",
+    note = "use `String`, or any type that implements `std::str::FromStr`"
+)]
+pub trait StrParam: FromStr {}
+impl<T: FromStr> StrParam for T {}
+
+macro_rules! int_param {
+    ($($t:ty),*) => { $(impl IntParam for $t {})* };
+}
+int_param!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+// Written out, because rustc quotes these lines in its "other types implement" help.
+impl FloatParam for f32 {}
+impl FloatParam for f64 {}
+impl PathParam for String {}
+impl PathParam for PathBuf {}
+
+// The one place where a parameter's type meets its converter's bound: the route generates
+// one `fn(&str) -> Option<T>` per parameter that calls one of these, and both its `accepts`
+// and its handler go through that function, so a type that does not fit is one error.
+
+/// Parses an `<int:..>` value.
+pub fn parse_int<T: IntParam>(raw: &str) -> Option<T> {
+    raw.parse().ok()
+}
+
+/// Parses a `<float:..>` value.
+pub fn parse_float<T: FloatParam>(raw: &str) -> Option<T> {
+    raw.parse().ok()
+}
+
+/// Parses a `<path:..>` value.
+pub fn parse_path<T: PathParam>(raw: &str) -> Option<T> {
+    raw.parse().ok()
+}
+
+/// Parses a `<name>` value.
+pub fn parse_str<T: StrParam>(raw: &str) -> Option<T> {
+    raw.parse().ok()
+}
