@@ -416,6 +416,9 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
         #struct_def
 
         #(#cfgs)*
+        // `move || handler()` for a sync handler without arguments is the closure clippy
+        // would have the user write as a path; it is generated, not theirs to change.
+        #[allow(clippy::redundant_closure)]
         impl ::httpserver::__private::RouteInfo for #ident {
             #info_consts
 
