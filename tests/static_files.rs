@@ -1,12 +1,16 @@
-//! API §5: `App::static_files` and `FileResponse`, over a real socket: content types,
-//! validators, conditional and range requests, directory indexes, and a table of path
-//! traversal attempts that must never reach a file outside the mounted directory.
+//! API §5: `App::static_files` and `FileResponse`: content types, validators, conditional
+//! and range requests, directory indexes, and a table of path traversal attempts that must
+//! never reach a file outside the mounted directory. Each test runs over a real socket and
+//! through the in-process test client (`name::socket`, `name::in_process`); what only the
+//! wire shows (a HEAD response's framing on a kept-alive connection) is socket-only.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use httpserver::{collect_routes, get, App, FileResponse, HttpError, Json, Request, State};
-use httpserver_suite::{request, HttpResponse, TestServer};
+use httpserver_suite::{
+    exchange_on_both, on_both_transports, request, Client, HttpResponse, TestServer, Transport,
+};
 use serde_json::json;
 
 /// Only the file outside the root contains this; no response may ever carry it.
@@ -144,12 +148,12 @@ fn app(fx: &Fixture) -> App {
         .static_files("/assets", &fx.root)
 }
 
-async fn start(fx: &Fixture) -> TestServer {
-    TestServer::start(app(fx)).await
+async fn start(fx: &Fixture, t: Transport) -> Client {
+    Client::start(app(fx), t).await
 }
 
-async fn get_with(server: &TestServer, target: &str, headers: &[(&str, &str)]) -> HttpResponse {
-    server.call_with("GET", target, headers, "").await
+async fn get_with(client: &Client, target: &str, headers: &[(&str, &str)]) -> HttpResponse {
+    client.call_with("GET", target, headers, "").await
 }
 
 #[track_caller]
@@ -176,10 +180,9 @@ fn assert_file(res: &HttpResponse, content_type: &str, body: &[u8]) {
 // Files and their headers
 // ---------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn files_carry_type_length_and_validators() {
+async fn files_carry_type_length_and_validators(t: Transport) {
     let fx = Fixture::new();
-    let server = start(&fx).await;
+    let server = start(&fx, t).await;
     for (path, content_type) in [
         ("index.html", "text/html; charset=utf-8"),
         ("style.css", "text/css; charset=utf-8"),
@@ -203,10 +206,9 @@ async fn files_carry_type_length_and_validators() {
     assert_file(&js, &ct, b"console.log('hi');");
 }
 
-#[tokio::test]
-async fn empty_encoded_and_symlinked_inside_files_are_served() {
+async fn empty_encoded_and_symlinked_inside_files_are_served(t: Transport) {
     let fx = Fixture::new();
-    let server = start(&fx).await;
+    let server = start(&fx, t).await;
     assert_file(
         &server.get("/assets/empty.txt").await,
         "text/plain; charset=utf-8",
@@ -233,10 +235,9 @@ async fn empty_encoded_and_symlinked_inside_files_are_served() {
     server.get("/assets/notes.txt/x").await.assert_status(404);
 }
 
-#[tokio::test]
-async fn large_file_is_streamed_intact() {
+async fn large_file_is_streamed_intact(t: Transport) {
     let fx = Fixture::new();
-    let server = start(&fx).await;
+    let server = start(&fx, t).await;
     let res = server.get("/assets/big.bin").await;
     assert_file(&res, "application/octet-stream", &big_bytes());
     // A range deep inside it.
@@ -256,10 +257,18 @@ async fn large_file_is_streamed_intact() {
     );
 }
 
+on_both_transports!(
+    files_carry_type_length_and_validators,
+    empty_encoded_and_symlinked_inside_files_are_served,
+    large_file_is_streamed_intact
+);
+
+/// Socket-only: what is checked is the framing, that a HEAD response carries no body
+/// bytes and leaves the kept-alive connection usable.
 #[tokio::test]
 async fn head_sends_the_headers_and_no_body() {
     let fx = Fixture::new();
-    let server = start(&fx).await;
+    let server = TestServer::start(app(&fx)).await;
     let mut conn = server.connect().await;
     conn.write(request("HEAD", "/assets/big.bin", &[], "", true).as_bytes())
         .await;
@@ -286,10 +295,9 @@ async fn head_sends_the_headers_and_no_body() {
 // Conditional requests
 // ---------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn if_none_match_answers_304() {
+async fn if_none_match_answers_304(t: Transport) {
     let fx = Fixture::new();
-    let server = start(&fx).await;
+    let server = start(&fx, t).await;
     let first = server.get("/assets/style.css").await;
     let etag = first.header("etag").unwrap().to_owned();
     let last_modified = first.header("last-modified").unwrap().to_owned();
@@ -317,10 +325,9 @@ async fn if_none_match_answers_304() {
     assert_file(&res, "text/css; charset=utf-8", b"body { color: red; }");
 }
 
-#[tokio::test]
-async fn if_modified_since_answers_304_when_not_modified() {
+async fn if_modified_since_answers_304_when_not_modified(t: Transport) {
     let fx = Fixture::new();
-    let server = start(&fx).await;
+    let server = start(&fx, t).await;
     let first = server.get("/assets/notes.txt").await;
     let last_modified = first.header("last-modified").unwrap().to_owned();
     for date in [last_modified.as_str(), "Fri, 01 Jan 2100 00:00:00 GMT"] {
@@ -335,10 +342,9 @@ async fn if_modified_since_answers_304_when_not_modified() {
     }
 }
 
-#[tokio::test]
-async fn if_match_failures_answer_412() {
+async fn if_match_failures_answer_412(t: Transport) {
     let fx = Fixture::new();
-    let server = start(&fx).await;
+    let server = start(&fx, t).await;
     let etag = server
         .get("/assets/notes.txt")
         .await
@@ -360,14 +366,19 @@ async fn if_match_failures_answer_412() {
     .assert_status(412);
 }
 
+on_both_transports!(
+    if_none_match_answers_304,
+    if_modified_since_answers_304_when_not_modified,
+    if_match_failures_answer_412
+);
+
 // ---------------------------------------------------------------------------------------
 // Ranges
 // ---------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn ranges_answer_206_with_exact_bytes() {
+async fn ranges_answer_206_with_exact_bytes(t: Transport) {
     let fx = Fixture::new();
-    let server = start(&fx).await;
+    let server = start(&fx, t).await;
     let data = fx.read("notes.txt");
     let total = data.len(); // 36
     for (range, start, end) in [
@@ -400,10 +411,9 @@ async fn ranges_answer_206_with_exact_bytes() {
     }
 }
 
-#[tokio::test]
-async fn unsatisfiable_ranges_answer_416() {
+async fn unsatisfiable_ranges_answer_416(t: Transport) {
     let fx = Fixture::new();
-    let server = start(&fx).await;
+    let server = start(&fx, t).await;
     for (path, range, total) in [
         ("notes.txt", "bytes=36-", 36),
         ("notes.txt", "bytes=100-200", 36),
@@ -420,10 +430,9 @@ async fn unsatisfiable_ranges_answer_416() {
     }
 }
 
-#[tokio::test]
-async fn malformed_multi_and_stale_ranges_send_the_whole_file() {
+async fn malformed_multi_and_stale_ranges_send_the_whole_file(t: Transport) {
     let fx = Fixture::new();
-    let server = start(&fx).await;
+    let server = start(&fx, t).await;
     let data = fx.read("notes.txt");
     for range in [
         "bytes=0-1,5-6",
@@ -460,14 +469,19 @@ async fn malformed_multi_and_stale_ranges_send_the_whole_file() {
     assert_file(&res, "text/plain; charset=utf-8", &data);
 }
 
+on_both_transports!(
+    ranges_answer_206_with_exact_bytes,
+    unsatisfiable_ranges_answer_416,
+    malformed_multi_and_stale_ranges_send_the_whole_file
+);
+
 // ---------------------------------------------------------------------------------------
 // Directories
 // ---------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn directories_serve_index_html_and_never_a_listing() {
+async fn directories_serve_index_html_and_never_a_listing(t: Transport) {
     let fx = Fixture::new();
-    let server = start(&fx).await;
+    let server = start(&fx, t).await;
     assert_file(
         &server.get("/assets/").await,
         "text/html; charset=utf-8",
@@ -494,54 +508,52 @@ async fn directories_serve_index_html_and_never_a_listing() {
         res.assert_status(404);
         assert!(!res.text().contains("file.txt"), "{target}: {}", res.text());
     }
-    // HEAD on a directory index.
-    let mut conn = server.connect().await;
-    conn.write(request("HEAD", "/assets/sub/", &[], "", false).as_bytes())
-        .await;
-    let head = conn.read_head_response().await;
+    // HEAD on a directory index (its length is the file's, announced by the app).
+    let head = server.exchange("HEAD", "/assets/sub/", &[], b"").await;
     head.assert_status(200);
     assert_eq!(head.header("content-length"), Some("18"));
 }
 
-#[tokio::test]
-async fn a_mount_without_root_index_answers_404_at_its_root() {
+async fn a_mount_without_root_index_answers_404_at_its_root(t: Transport) {
     let fx = Fixture::new();
-    let server = TestServer::start(App::new().static_files("/n/", fx.root.join("noindex"))).await;
+    let app = App::new().static_files("/n/", fx.root.join("noindex"));
+    let server = Client::start(app, t).await;
     server.get("/n/").await.assert_status(404);
     assert_eq!(server.get("/n/file.txt").await.text(), "listed? never");
 }
 
-#[tokio::test]
-async fn a_mount_at_the_root_serves_files_and_its_index() {
+/// Traversal attempts against a mount at `/`.
+const ROOT_TRAVERSALS: &[&str] = &[
+    "/../secret.txt",
+    "/%2e%2e/secret.txt",
+    "//secret.txt",
+    "//etc/passwd",
+    "/%2f%2e%2e%2fsecret.txt",
+    "/%5c..%5csecret.txt",
+    "/link_to_secret.txt",
+    "/link_dir_out/",
+    "/link_dir_out",
+    "/link_dir_out/secret.txt",
+];
+
+async fn a_mount_at_the_root_serves_files_and_its_index(t: Transport) {
     let fx = Fixture::new();
-    let server = TestServer::start(App::new().static_files("/", &fx.root)).await;
+    let server = Client::start(App::new().static_files("/", &fx.root), t).await;
     assert_eq!(server.get("/").await.text(), "<h1>root index</h1>");
     assert_eq!(server.get("/notes.txt").await.body, fx.read("notes.txt"));
     assert_eq!(server.get("/sub/").await.text(), "<h1>sub index</h1>");
     let res = server.get("/sub").await;
     res.assert_status(308);
     assert_eq!(res.header("location"), Some("/sub/"));
-    for target in [
-        "/../secret.txt",
-        "/%2e%2e/secret.txt",
-        "//secret.txt",
-        "//etc/passwd",
-        "/%2f%2e%2e%2fsecret.txt",
-        "/%5c..%5csecret.txt",
-        "/link_to_secret.txt",
-        "/link_dir_out/",
-        "/link_dir_out",
-        "/link_dir_out/secret.txt",
-    ] {
+    for target in ROOT_TRAVERSALS {
         let res = server.get(target).await;
         assert_refused(target, &res, "/");
     }
 }
 
-#[tokio::test]
-async fn an_app_route_under_the_prefix_wins_over_a_file() {
+async fn an_app_route_under_the_prefix_wins_over_a_file(t: Transport) {
     let fx = Fixture::new();
-    let server = start(&fx).await;
+    let server = start(&fx, t).await;
     assert_eq!(
         server.get("/assets/special.txt").await.text(),
         "from the route"
@@ -549,14 +561,20 @@ async fn an_app_route_under_the_prefix_wins_over_a_file() {
     assert_eq!(fx.read("special.txt"), b"from the file");
 }
 
+on_both_transports!(
+    directories_serve_index_html_and_never_a_listing,
+    a_mount_without_root_index_answers_404_at_its_root,
+    a_mount_at_the_root_serves_files_and_its_index,
+    an_app_route_under_the_prefix_wins_over_a_file
+);
+
 // ---------------------------------------------------------------------------------------
 // FileResponse
 // ---------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn file_response_serves_and_404s_through_error_handlers() {
+async fn file_response_serves_and_404s_through_error_handlers(t: Transport) {
     let fx = Fixture::new();
-    let server = start(&fx).await;
+    let server = start(&fx, t).await;
     assert_file(
         &server.get("/file/notes.txt").await,
         "text/plain; charset=utf-8",
@@ -568,7 +586,7 @@ async fn file_response_serves_and_404s_through_error_handlers() {
     server.get("/file/missing.txt").await.assert_status(404);
     server.get("/file/sub").await.assert_status(404); // a directory
 
-    let with_handler = TestServer::start(app(&fx).error_handler(404, json_404)).await;
+    let with_handler = Client::start(app(&fx).error_handler(404, json_404), t).await;
     let res = with_handler.get("/file/missing.txt").await;
     res.assert_status(404);
     assert_eq!(res.json(), json!({"error": "Not Found"}));
@@ -576,10 +594,9 @@ async fn file_response_serves_and_404s_through_error_handlers() {
     assert_eq!(res.json(), json!({"error": "Not Found"}));
 }
 
-#[tokio::test]
-async fn file_response_download_names() {
+async fn file_response_download_names(t: Transport) {
     let fx = Fixture::new();
-    let server = start(&fx).await;
+    let server = start(&fx, t).await;
     let res = server.get("/download/notes.txt").await;
     assert_file(&res, "text/plain; charset=utf-8", &fx.read("notes.txt"));
     assert_eq!(
@@ -609,6 +626,11 @@ async fn file_response_download_names() {
     );
 }
 
+on_both_transports!(
+    file_response_serves_and_404s_through_error_handlers,
+    file_response_download_names
+);
+
 // ---------------------------------------------------------------------------------------
 // Traversal
 // ---------------------------------------------------------------------------------------
@@ -634,6 +656,11 @@ fn assert_refused(target: &str, res: &HttpResponse, mount: &str) {
     }
 }
 
+/// Every one of these is a valid request target for `http::Uri` (the test below checks
+/// it), so each runs through both transports. A payload that `http::Uri` rejects (a raw
+/// space, a control or non-ASCII byte) could only be sent over the socket: the test
+/// client parses the target with `http::Uri` and panics on a bad one, before the app.
+/// Such a payload belongs in a socket-only table of its own.
 const TRAVERSALS: &[&str] = &[
     "/assets/../secret.txt",
     "/assets/../../secret.txt",
@@ -688,15 +715,21 @@ const TRAVERSALS: &[&str] = &[
     "http://test/assets/%2e%2e/secret.txt",
 ];
 
-#[tokio::test]
-async fn no_request_reaches_a_file_outside_the_mount() {
+async fn no_request_reaches_a_file_outside_the_mount(t: Transport) {
     assert!(TRAVERSALS.len() >= 25);
+    for target in TRAVERSALS.iter().chain(ROOT_TRAVERSALS) {
+        assert!(
+            target.parse::<http::Uri>().is_ok(),
+            "{target:?} is not an http::Uri: the test client cannot send it, list it as \
+             socket-only"
+        );
+    }
     let fx = Fixture::new();
     assert_eq!(
         std::fs::read_to_string(fx.base.join("secret.txt")).unwrap(),
         SECRET
     );
-    let server = start(&fx).await;
+    let server = start(&fx, t).await;
     // The mount works, so a refusal below is the check, not a broken setup.
     assert_file(
         &server.get("/assets/notes.txt").await,
@@ -705,15 +738,8 @@ async fn no_request_reaches_a_file_outside_the_mount() {
     );
     for target in TRAVERSALS {
         for method in ["GET", "HEAD"] {
-            let raw =
-                format!("{method} {target} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
-            let mut conn = server.connect().await;
-            conn.write(raw.as_bytes()).await;
-            let res = if method == "HEAD" {
-                conn.read_head_response().await
-            } else {
-                conn.read_response().await
-            };
+            // `method target`, `Host: test`, `Connection: close`, nothing else.
+            let res = server.exchange(method, target, &[], b"").await;
             assert_refused(target, &res, "/assets/");
             if method == "GET" && res.status != 400 {
                 // Routed and refused by the mount, or not routed at all: never a 200.
@@ -725,6 +751,121 @@ async fn no_request_reaches_a_file_outside_the_mount() {
     for target in ["/assets/link_to_secret.txt", "/assets/%2e%2e/secret.txt"] {
         let res = get_with(&server, target, &[("Range", "bytes=0-5")]).await;
         assert_refused(target, &res, "/assets/");
+    }
+}
+
+on_both_transports!(no_request_reaches_a_file_outside_the_mount);
+
+// ---------------------------------------------------------------------------------------
+// Both transports, side by side
+// ---------------------------------------------------------------------------------------
+
+/// The requests of this file answer the same over the socket and in process: status line,
+/// headers (but those of the connection) in order, and body. Both apps serve the same
+/// fixture, so the validators agree too.
+#[tokio::test]
+async fn the_test_client_answers_exactly_as_the_server() {
+    let fx = Fixture::new();
+    let files = || app(&fx);
+    let with_handler = || app(&fx).error_handler(404, json_404);
+    let at_root = || App::new().static_files("/", &fx.root);
+    let no_index = || App::new().static_files("/n/", fx.root.join("noindex"));
+
+    let first = exchange_on_both(files, "GET", "/assets/notes.txt", &[], b"").await;
+    let etag = first.header("etag").unwrap().to_owned();
+    let date = first.header("last-modified").unwrap().to_owned();
+    let etag_listed = format!("\"nope\", W/{etag}");
+
+    let mut gets: Vec<&str> = vec![
+        "/assets/index.html",
+        "/assets/style.css",
+        "/assets/app.js",
+        "/assets/data.json",
+        "/assets/logo.png",
+        "/assets/notes.txt",
+        "/assets/blob.unknownext",
+        "/assets/noext",
+        "/assets/empty.txt",
+        "/assets/big.bin",
+        "/assets/with%20space.txt",
+        "/assets/caf%C3%A9.txt",
+        "/assets/link_inside.txt",
+        "/assets/missing.txt",
+        "/assets/notes.txt/",
+        "/assets/notes.txt/x",
+        "/assets/",
+        "/assets",
+        "/assets/sub/",
+        "/assets/sub",
+        "/assets/sub?x=1",
+        "/assets/sub/page.html",
+        "/assets/noindex/",
+        "/assets/noindex",
+        "/assets/special.txt",
+        "/file/notes.txt",
+        "/file/missing.txt",
+        "/file/sub",
+        "/download/notes.txt",
+        "/download/notes.txt?as=r%C3%A9sum%C3%A9%20%22final%22.txt",
+        "/download/notes.txt?as=a%0D%0Ax-evil:%201",
+    ];
+    gets.extend(TRAVERSALS);
+    for target in &gets {
+        for method in ["GET", "HEAD"] {
+            exchange_on_both(files, method, target, &[], b"").await;
+        }
+    }
+    for target in ["/file/missing.txt", "/assets/nothing-here.txt"] {
+        exchange_on_both(with_handler, "GET", target, &[], b"").await;
+    }
+    for target in ["/", "/notes.txt", "/sub/", "/sub"]
+        .iter()
+        .chain(ROOT_TRAVERSALS)
+    {
+        exchange_on_both(at_root, "GET", target, &[], b"").await;
+    }
+    for target in ["/n/", "/n/file.txt"] {
+        exchange_on_both(no_index, "GET", target, &[], b"").await;
+    }
+
+    let conditional: &[&[(&str, &str)]] = &[
+        &[("If-None-Match", &etag)],
+        &[("If-None-Match", &etag_listed)],
+        &[("If-None-Match", "*")],
+        &[
+            ("If-None-Match", "\"something-else\""),
+            ("If-Modified-Since", &date),
+        ],
+        &[("If-Modified-Since", &date)],
+        &[("If-Modified-Since", "Mon, 01 Jan 1990 00:00:00 GMT")],
+        &[("If-Modified-Since", "not a date")],
+        &[("If-Match", "\"other\"")],
+        &[("If-Match", &etag)],
+        &[("If-Unmodified-Since", "Mon, 01 Jan 1990 00:00:00 GMT")],
+        &[("Range", "bytes=0-9")],
+        &[("Range", "bytes=-5")],
+        &[("Range", "bytes=30-1000")],
+        &[("Range", "bytes=36-")],
+        &[("Range", "bytes=-0")],
+        &[("Range", "bytes=0-1,5-6")],
+        &[("Range", "items=0-5")],
+        &[("Range", "bytes=0-3"), ("If-Range", &etag)],
+        &[("Range", "bytes=0-3"), ("If-Range", &date)],
+        &[("Range", "bytes=0-3"), ("If-Range", "\"stale\"")],
+    ];
+    for headers in conditional {
+        for method in ["GET", "HEAD"] {
+            exchange_on_both(files, method, "/assets/notes.txt", headers, b"").await;
+        }
+    }
+    for (target, range) in [
+        ("/assets/empty.txt", "bytes=0-"),
+        ("/assets/big.bin", "bytes=2097159-2297159"),
+        ("/file/notes.txt", "bytes=-3"),
+        ("/assets/link_to_secret.txt", "bytes=0-5"),
+        ("/assets/%2e%2e/secret.txt", "bytes=0-5"),
+    ] {
+        exchange_on_both(files, "GET", target, &[("Range", range)], b"").await;
     }
 }
 

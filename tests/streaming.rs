@@ -1,6 +1,8 @@
-//! API §5: streaming responses and Server-Sent Events, over a real socket (chunked
-//! encoding, chunk timing, disconnects, errors in the stream, shutdown) and through the
-//! in-process test client (event framing, byte for byte).
+//! API §5: streaming responses and Server-Sent Events. What the app streams (items, event
+//! framing byte for byte, headers, chunk-by-chunk reads) is tested over a real socket and
+//! through the in-process test client (`name::socket`, `name::in_process`); what only the
+//! wire shows (chunked encoding, chunk timing, disconnects, an error cutting the
+//! connection, HEAD, shutdown) is socket-only.
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -11,9 +13,12 @@ use bytes::Bytes;
 use futures_util::{stream, Stream, StreamExt};
 use httpserver::{
     collect_routes, get, App, BoxError, ChunkSender, Event, IntoResponse, Request, Sse, State,
-    StreamingResponse,
+    StreamingResponse, TestStream,
 };
-use httpserver_suite::{request, TestServer, IO_TIMEOUT};
+use httpserver_suite::{
+    exchange_on_both, on_both_transports, request, Client, HttpResponse, TestServer, Transport,
+    IO_TIMEOUT,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, Notify};
@@ -133,6 +138,132 @@ impl Raw {
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// A `GET` whose body is read one chunk at a time while the app's stream is still open:
+/// over the socket, the chunks of the chunked encoding ([`Raw`], on a kept-alive
+/// connection); in process, the test client's [`TestStream`], each non-empty item as the
+/// app produced it.
+struct Reading {
+    head: Head,
+    body: Reader,
+}
+
+enum Reader {
+    Socket { raw: Raw, server: TestServer },
+    InProcess(TestStream),
+}
+
+impl Reading {
+    /// Serves `app` over `t`, sends `GET path` and reads the response head.
+    async fn get(app: App, t: Transport, path: &str) -> Reading {
+        match t {
+            Transport::Socket => {
+                let server = TestServer::start(app).await;
+                let mut raw = Raw::get(&server, path).await;
+                let head = raw.head().await;
+                Reading {
+                    head,
+                    body: Reader::Socket { raw, server },
+                }
+            }
+            Transport::InProcess => {
+                let res = app
+                    .test_client()
+                    .get(path)
+                    .header("host", "test")
+                    .send_streaming()
+                    .await;
+                let headers = res
+                    .headers()
+                    .iter()
+                    .map(|(k, v)| {
+                        let v = v.to_str().expect("a text header value");
+                        (k.as_str().to_owned(), v.to_owned())
+                    })
+                    .collect();
+                let head = Head {
+                    status: res.status().as_u16(),
+                    headers,
+                };
+                Reading {
+                    head,
+                    body: Reader::InProcess(res),
+                }
+            }
+        }
+    }
+
+    /// The next chunk; `None` at the end of the body.
+    async fn chunk(&mut self) -> Option<Vec<u8>> {
+        match &mut self.body {
+            Reader::Socket { raw, .. } => raw.chunk().await,
+            Reader::InProcess(res) => res.chunk().await.map(|c| c.to_vec()),
+        }
+    }
+
+    /// The next chunk, as text.
+    async fn text_chunk(&mut self) -> Option<String> {
+        self.chunk()
+            .await
+            .map(|c| String::from_utf8(c).expect("UTF-8 chunk"))
+    }
+
+    /// The client goes away (closes its connection, or drops the [`TestStream`]); the
+    /// server, if any, is handed back still running.
+    fn leave(self) -> Option<TestServer> {
+        match self.body {
+            Reader::Socket { raw, server } => {
+                drop(raw);
+                Some(server)
+            }
+            Reader::InProcess(res) => {
+                drop(res);
+                None
+            }
+        }
+    }
+
+    /// The client goes away, then the server stops.
+    async fn finish(self) {
+        if let Some(server) = self.leave() {
+            server.stop().await.unwrap();
+        }
+    }
+}
+
+/// `GET path` to `app` over `t`, read to the end, with the chunks its body came in: those
+/// of the chunked encoding over the socket; in process, those [`TestStream::chunk`] reads
+/// (each non-empty item as the app produced it) from a second, identical request.
+async fn get_chunked(app: App, t: Transport, path: &str) -> HttpResponse {
+    match t {
+        Transport::Socket => {
+            let client = Client::start(app, t).await;
+            let res = client.get(path).await;
+            client.stop().await;
+            res
+        }
+        Transport::InProcess => {
+            let client = app.test_client();
+            let request = || {
+                client
+                    .get(path)
+                    .header("host", "test")
+                    .header("connection", "close")
+            };
+            let mut res = HttpResponse::from_test_response(&request().send().await);
+            let mut stream = request().send_streaming().await;
+            while let Some(chunk) = stream.chunk().await {
+                res.chunks.push(chunk.to_vec());
+            }
+            assert_eq!(
+                res.chunks.concat(),
+                res.body,
+                "{path}: chunks and body agree"
+            );
+            res
+        }
+    }
 }
 
 /// A stream that tells, through `dropped`, when the server drops it.
@@ -348,6 +479,16 @@ async fn sse_fails() -> Sse {
     Sse::new(stream::iter(items))
 }
 
+#[get("/sse/tuple")]
+async fn sse_tuple() -> (Sse, u16, [(&'static str, &'static str); 1]) {
+    let events = stream::iter([Event::default().data("x")]);
+    (
+        Sse::new(events),
+        200,
+        [("access-control-allow-origin", "*")],
+    )
+}
+
 #[get("/sse/json")]
 async fn sse_json() -> Result<Sse, serde_json::Error> {
     let event = Event::default()
@@ -374,6 +515,7 @@ fn app() -> App {
         sse_short,
         sse_fails,
         sse_json,
+        sse_tuple,
     ])
 }
 
@@ -384,14 +526,16 @@ fn probed_app(dropped: Arc<Notify>) -> App {
 }
 
 // ---------------------------------------------------------------------------------------
-// Streaming responses over a socket
+// Streaming responses
 
-#[tokio::test]
-async fn a_stream_is_sent_chunked_one_chunk_per_item() {
-    let server = TestServer::start(app()).await;
-    let res = server.get("/events").await;
+/// One chunk per item, in order: a chunk of the chunked encoding each on the wire, a
+/// chunk read each through the test client; no length announced on either.
+async fn a_stream_is_sent_chunked_one_chunk_per_item(t: Transport) {
+    let res = get_chunked(app(), t, "/events").await;
     res.assert_status(200);
-    assert_eq!(res.header("transfer-encoding"), Some("chunked"));
+    if t == Transport::Socket {
+        assert_eq!(res.header("transfer-encoding"), Some("chunked"));
+    }
     assert_eq!(res.header("content-length"), None);
     assert_eq!(res.header("content-type"), Some("text/event-stream"));
     let chunks: Vec<String> = res
@@ -401,12 +545,9 @@ async fn a_stream_is_sent_chunked_one_chunk_per_item() {
         .collect();
     let expected: Vec<String> = (0..5).map(|i| format!("data: event {i}\n\n")).collect();
     assert_eq!(chunks, expected);
-    server.stop().await.unwrap();
 }
 
-#[tokio::test]
-async fn every_item_type_streams_with_its_default_content_type() {
-    let server = TestServer::start(app()).await;
+async fn every_item_type_streams_with_its_default_content_type(t: Transport) {
     let cases: [(&str, &str, &[u8]); 4] = [
         ("/kinds/text", "text/plain; charset=utf-8", b"static str"),
         ("/kinds/vec", "application/octet-stream", &[0, 1, 2, 255]),
@@ -414,30 +555,27 @@ async fn every_item_type_streams_with_its_default_content_type() {
         ("/kinds/result", "text/plain; charset=utf-8", b"ok fine"),
     ];
     for (path, content_type, body) in cases {
-        let res = server.get(path).await;
+        let res = get_chunked(app(), t, path).await;
         res.assert_status(200);
         assert_eq!(res.header("content-type"), Some(content_type), "{path}");
-        assert_eq!(res.header("transfer-encoding"), Some("chunked"), "{path}");
+        if t == Transport::Socket {
+            assert_eq!(res.header("transfer-encoding"), Some("chunked"), "{path}");
+        }
         assert_eq!(res.body, body, "{path}");
         assert_eq!(res.chunks.len(), 2, "{path}: {:?}", res.chunks);
     }
-    server.stop().await.unwrap();
 }
 
-#[tokio::test]
-async fn empty_chunks_are_skipped_and_an_empty_stream_is_an_empty_body() {
-    let server = TestServer::start(app()).await;
-    let res = server.get("/empty-chunks").await;
+async fn empty_chunks_are_skipped_and_an_empty_stream_is_an_empty_body(t: Transport) {
+    let res = get_chunked(app(), t, "/empty-chunks").await;
     assert_eq!(res.chunks, vec![b"a".to_vec(), b"b".to_vec()]);
-    let res = server.get("/nothing").await;
+    let res = get_chunked(app(), t, "/nothing").await;
     res.assert_status(200);
     assert!(res.body.is_empty(), "{res:?}");
-    server.stop().await.unwrap();
 }
 
-#[tokio::test]
-async fn status_headers_and_content_type_can_be_set() {
-    let server = TestServer::start(app()).await;
+async fn status_headers_and_content_type_can_be_set(t: Transport) {
+    let server = Client::start(app(), t).await;
     let res = server.get("/custom").await;
     res.assert_status(202);
     assert_eq!(res.header("x-stream"), Some("yes"));
@@ -447,9 +585,18 @@ async fn status_headers_and_content_type_can_be_set() {
     let res = server.get("/bad-header").await;
     res.assert_status(500);
     assert!(!res.text().contains("never sent"));
-    server.stop().await.unwrap();
+    server.stop().await;
 }
 
+on_both_transports!(
+    a_stream_is_sent_chunked_one_chunk_per_item,
+    every_item_type_streams_with_its_default_content_type,
+    empty_chunks_are_skipped_and_an_empty_stream_is_an_empty_body,
+    status_headers_and_content_type_can_be_set
+);
+
+/// Socket-only: chunk timing on the wire (the in-process counterpart is
+/// `channel_events_are_read_as_they_are_sent`).
 #[tokio::test]
 async fn each_chunk_reaches_the_client_before_the_next_is_produced() {
     let (handoff, mut senders) = Handoff::pair();
@@ -476,6 +623,7 @@ async fn each_chunk_reaches_the_client_before_the_next_is_produced() {
     server.stop().await.unwrap();
 }
 
+/// Socket-only: a closed connection.
 #[tokio::test]
 async fn a_client_that_disconnects_drops_the_stream() {
     let dropped = Arc::new(Notify::new());
@@ -489,6 +637,7 @@ async fn a_client_that_disconnects_drops_the_stream() {
     server.stop().await.unwrap();
 }
 
+/// Socket-only: a closed connection.
 #[tokio::test]
 async fn the_channel_sender_fails_once_the_client_is_gone() {
     let (handoff, mut senders) = Handoff::pair();
@@ -510,6 +659,8 @@ async fn the_channel_sender_fails_once_the_client_is_gone() {
     server.stop().await.unwrap();
 }
 
+/// Socket-only: the connection is cut (the in-process counterpart is
+/// `test_client_sees_an_error_end_the_events`).
 #[tokio::test]
 async fn an_error_item_cuts_the_response_and_the_server_serves_on() {
     let server = TestServer::start(app()).await;
@@ -530,6 +681,7 @@ async fn an_error_item_cuts_the_response_and_the_server_serves_on() {
     server.stop().await.unwrap();
 }
 
+/// Socket-only: HEAD framing on a kept-alive connection.
 #[tokio::test]
 async fn head_of_a_streaming_route_sends_no_body_and_drops_the_stream() {
     let dropped = Arc::new(Notify::new());
@@ -546,6 +698,7 @@ async fn head_of_a_streaming_route_sends_no_body_and_drops_the_stream() {
     server.stop().await.unwrap();
 }
 
+/// Socket-only: shutdown and its grace period.
 #[tokio::test]
 async fn shutdown_cuts_an_endless_stream_after_the_grace_period() {
     let dropped = Arc::new(Notify::new());
@@ -570,55 +723,49 @@ async fn shutdown_cuts_an_endless_stream_after_the_grace_period() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Server-Sent Events over a socket
+// Server-Sent Events
 
-#[tokio::test]
-async fn sse_sends_its_headers_and_frames_events_exactly() {
-    let server = TestServer::start(app()).await;
-    let res = server.get("/sse/framing").await;
+async fn sse_sends_its_headers_and_frames_events_exactly(t: Transport) {
+    let res = get_chunked(app(), t, "/sse/framing").await;
     res.assert_status(200);
     assert_eq!(res.header("content-type"), Some("text/event-stream"));
     assert_eq!(res.header("cache-control"), Some("no-cache"));
     assert_eq!(res.header("x-accel-buffering"), Some("no"));
-    assert_eq!(res.header("transfer-encoding"), Some("chunked"));
+    if t == Transport::Socket {
+        assert_eq!(res.header("transfer-encoding"), Some("chunked"));
+    }
     let chunks: Vec<String> = res
         .chunks
         .iter()
         .map(|c| String::from_utf8(c.clone()).unwrap())
         .collect();
     assert_eq!(chunks, FRAMED);
-    server.stop().await.unwrap();
 }
 
-#[tokio::test]
-async fn sse_sends_keep_alive_comments_while_idle() {
-    let server = TestServer::start(app()).await;
-    let mut client = Raw::get(&server, "/sse/idle").await;
-    let head = client.head().await;
-    assert_eq!(head.header("content-type"), Some("text/event-stream"));
+/// Each keep-alive comes within the bound, as a chunk of its own.
+async fn sse_sends_keep_alive_comments_while_idle(t: Transport) {
+    let mut res = Reading::get(app(), t, "/sse/idle").await;
+    assert_eq!(res.head.header("content-type"), Some("text/event-stream"));
     for _ in 0..2 {
-        assert_eq!(
-            client.text_chunk().await.as_deref(),
-            Some(": keep-alive\n\n")
-        );
+        let chunk = tokio::time::timeout(BOUNDED, res.text_chunk())
+            .await
+            .expect("a keep-alive within the bound");
+        assert_eq!(chunk.as_deref(), Some(": keep-alive\n\n"));
     }
-    drop(client);
-    server.stop().await.unwrap();
+    res.finish().await;
 }
 
-#[tokio::test]
-async fn sse_keep_alive_stops_when_the_events_end() {
+async fn sse_keep_alive_stops_when_the_events_end(t: Transport) {
     let (handoff, mut senders) = Handoff::pair();
-    let server = TestServer::start(app().state(handoff).routes(collect_routes![sse_channel])).await;
-    let mut client = Raw::get(&server, "/sse/channel").await;
+    let app = app().state(handoff).routes(collect_routes![sse_channel]);
+    let mut res = Reading::get(app, t, "/sse/channel").await;
     let tx: ChunkSender<Event> = take(&mut senders).await;
-    client.head().await;
 
     tx.send(Event::default().id("1").data("one")).await.unwrap();
     // Keep-alives may come before the event, none inside it.
     let mut saw_keep_alive = false;
     loop {
-        match client.text_chunk().await.as_deref() {
+        match res.text_chunk().await.as_deref() {
             Some(": keep-alive\n\n") => saw_keep_alive = true,
             Some(event) => {
                 assert_eq!(event, "id: 1\ndata: one\n\n");
@@ -629,27 +776,34 @@ async fn sse_keep_alive_stops_when_the_events_end() {
     }
     // Idle now: a keep-alive comes.
     while !saw_keep_alive {
-        saw_keep_alive = client.text_chunk().await.as_deref() == Some(": keep-alive\n\n");
+        saw_keep_alive = res.text_chunk().await.as_deref() == Some(": keep-alive\n\n");
     }
     drop(tx);
     let ended = tokio::time::timeout(BOUNDED, async {
-        while let Some(chunk) = client.text_chunk().await {
+        while let Some(chunk) = res.text_chunk().await {
             assert_eq!(chunk, ": keep-alive\n\n");
         }
     })
     .await;
     assert!(ended.is_ok(), "the response went on after the events ended");
-    server.stop().await.unwrap();
+    res.finish().await;
 }
 
-#[tokio::test]
-async fn a_finite_sse_stream_with_keep_alive_ends() {
-    let server = TestServer::start(app()).await;
+async fn a_finite_sse_stream_with_keep_alive_ends(t: Transport) {
+    let server = Client::start(app(), t).await;
     let res = server.get("/sse/short").await;
     assert_eq!(res.text(), "id: 1\ndata: tick\n\nid: 2\ndata: tick\n\n");
-    server.stop().await.unwrap();
+    server.stop().await;
 }
 
+on_both_transports!(
+    sse_sends_its_headers_and_frames_events_exactly,
+    sse_sends_keep_alive_comments_while_idle,
+    sse_keep_alive_stops_when_the_events_end,
+    a_finite_sse_stream_with_keep_alive_ends
+);
+
+/// Socket-only: a closed connection.
 #[tokio::test]
 async fn a_client_that_disconnects_drops_the_event_stream() {
     let dropped = Arc::new(Notify::new());
@@ -669,6 +823,8 @@ async fn a_client_that_disconnects_drops_the_event_stream() {
     server.stop().await.unwrap();
 }
 
+/// Socket-only: the connection is cut (the in-process counterpart is
+/// `test_client_sees_an_error_end_the_events`).
 #[tokio::test]
 async fn an_error_in_an_event_stream_closes_the_connection() {
     let server = TestServer::start(app()).await;
@@ -684,61 +840,70 @@ async fn an_error_in_an_event_stream_closes_the_connection() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Through the in-process test client
+// Read chunk by chunk
 
-#[tokio::test]
-async fn test_client_reads_events_one_at_a_time() {
-    let client = app().test_client();
-    let mut res = client.get("/sse/framing").send_streaming().await;
-    assert_eq!(res.status(), 200);
-    assert_eq!(res.headers()["content-type"], "text/event-stream");
-    assert_eq!(res.headers()["cache-control"], "no-cache");
-    assert_eq!(res.headers()["x-accel-buffering"], "no");
+async fn events_are_read_one_at_a_time(t: Transport) {
+    let mut res = Reading::get(app(), t, "/sse/framing").await;
+    assert_eq!(res.head.status, 200);
+    assert_eq!(res.head.header("content-type"), Some("text/event-stream"));
+    assert_eq!(res.head.header("cache-control"), Some("no-cache"));
+    assert_eq!(res.head.header("x-accel-buffering"), Some("no"));
     for expected in FRAMED {
         let chunk = res.chunk().await.expect("another event");
         assert_eq!(std::str::from_utf8(&chunk).unwrap(), expected);
     }
     assert_eq!(res.chunk().await, None);
+    res.finish().await;
 }
 
-#[tokio::test]
-async fn test_client_sees_channel_events_as_they_are_sent() {
+/// Each event is read as soon as it is sent; once the client is gone, sending fails. In
+/// process that is at once; over the socket once the server has seen the connection
+/// close.
+async fn channel_events_are_read_as_they_are_sent(t: Transport) {
     let (handoff, mut senders) = Handoff::pair();
-    let client = App::new()
+    let app = App::new()
         .state(handoff)
-        .routes(collect_routes![sse_channel])
-        .test_client();
-    let mut res = client.get("/sse/channel").send_streaming().await;
+        .routes(collect_routes![sse_channel]);
+    let mut res = Reading::get(app, t, "/sse/channel").await;
     let tx: ChunkSender<Event> = take(&mut senders).await;
     for n in 1..=3 {
         let event = Event::default().event("tick").id(n.to_string()).data("on");
         tx.send(event).await.unwrap();
         let chunk = loop {
             let chunk = res.chunk().await.expect("the event");
-            if chunk != ": keep-alive\n\n" {
+            if chunk != b": keep-alive\n\n" {
                 break chunk;
             }
         };
-        assert_eq!(chunk, format!("event: tick\nid: {n}\ndata: on\n\n"));
+        assert_eq!(
+            chunk,
+            format!("event: tick\nid: {n}\ndata: on\n\n").as_bytes()
+        );
     }
-    drop(res); // the client goes away
+    let server = res.leave(); // the client goes away
+    if t == Transport::Socket {
+        tokio::time::timeout(BOUNDED, tx.closed())
+            .await
+            .expect("the sender did not see the client leave");
+    }
     let err = tx.send(Event::default().data("lost")).await.unwrap_err();
     assert_eq!(
         err.to_string(),
         "the response stream is closed: the client went away"
     );
+    if let Some(server) = server {
+        server.stop().await.unwrap();
+    }
 }
 
-#[tokio::test]
-async fn test_client_sees_a_keep_alive_comment_when_idle() {
-    let client = app().test_client();
-    let mut res = client.get("/sse/idle").send_streaming().await;
-    let chunk = tokio::time::timeout(BOUNDED, res.chunk())
-        .await
-        .expect("a keep-alive within the bound");
-    assert_eq!(chunk.as_deref(), Some(&b": keep-alive\n\n"[..]));
-}
+on_both_transports!(
+    events_are_read_one_at_a_time,
+    channel_events_are_read_as_they_are_sent
+);
 
+/// In-process only: how the test client reports an error in the stream (it ends the
+/// body). On the wire that is the connection cut without a final chunk, tested in
+/// `an_error_in_an_event_stream_closes_the_connection`.
 #[tokio::test]
 async fn test_client_sees_an_error_end_the_events() {
     let client = app().test_client();
@@ -747,18 +912,20 @@ async fn test_client_sees_an_error_end_the_events() {
     assert_eq!(res.chunk().await, None);
 }
 
-#[tokio::test]
-async fn json_data_stays_on_one_line() {
-    let client = app().test_client();
-    let res = client.get("/sse/json").send().await;
+// ---------------------------------------------------------------------------------------
+// Events
+
+async fn json_data_stays_on_one_line(t: Transport) {
+    let client = Client::start(app(), t).await;
+    let res = client.get("/sse/json").await;
     assert_eq!(
         res.text(),
         "event: user\ndata: {\"bio\":\"line\\nbreak\"}\n\n"
     );
+    client.stop().await;
 }
 
-#[tokio::test]
-async fn an_sse_response_can_take_a_status_and_headers_from_a_tuple() {
+async fn an_sse_response_can_take_a_status_and_headers_from_a_tuple(t: Transport) {
     let events = stream::iter([Event::default().data("x")]);
     let res = (
         Sse::new(events),
@@ -768,7 +935,20 @@ async fn an_sse_response_can_take_a_status_and_headers_from_a_tuple() {
         .into_response();
     assert_eq!(res.headers()["access-control-allow-origin"], "*");
     assert_eq!(res.headers()["content-type"], "text/event-stream");
+    // The same tuple returned by a handler.
+    let client = Client::start(app(), t).await;
+    let res = client.get("/sse/tuple").await;
+    res.assert_status(200);
+    assert_eq!(res.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(res.header("content-type"), Some("text/event-stream"));
+    assert_eq!(res.text(), "data: x\n\n");
+    client.stop().await;
 }
+
+on_both_transports!(
+    json_data_stays_on_one_line,
+    an_sse_response_can_take_a_status_and_headers_from_a_tuple
+);
 
 #[test]
 fn events_are_framed_per_the_whatwg_rules() {
@@ -805,5 +985,34 @@ fn events_are_framed_per_the_whatwg_rules() {
     ];
     for (event, wire) in cases {
         assert_eq!(event.to_string(), wire, "{event:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Both transports, side by side
+
+/// Every finite stream of this file answers the same over the socket and in process:
+/// status line, headers (but those of the connection) in order, and body.
+#[tokio::test]
+async fn the_test_client_answers_exactly_as_the_server() {
+    for path in [
+        "/events",
+        "/kinds/text",
+        "/kinds/vec",
+        "/kinds/bytes",
+        "/kinds/result",
+        "/empty-chunks",
+        "/nothing",
+        "/custom",
+        "/bad-header",
+        "/ok",
+        "/sse/framing",
+        "/sse/short",
+        "/sse/json",
+        "/sse/tuple",
+    ] {
+        for method in ["GET", "HEAD"] {
+            exchange_on_both(app, method, path, &[], b"").await;
+        }
     }
 }
