@@ -18,9 +18,13 @@ pub(crate) fn decode_path(raw: &str) -> Option<String> {
 /// The path the router matches: decoded, except that `%2F` and `%25` stay escaped (upper
 /// case), so segments split only where the client put a real `/`. Captured values are
 /// finished with [`unescape_segment`].
-pub(crate) fn routing_path(raw: &str) -> Option<String> {
+pub(crate) fn routing_path(raw: &str) -> Option<Cow<'_, str>> {
     if !raw.starts_with('/') {
         return None;
+    }
+    if !raw.contains('%') {
+        // The common case: nothing to decode, nothing to allocate.
+        return Some(Cow::Borrowed(raw));
     }
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -38,7 +42,7 @@ pub(crate) fn routing_path(raw: &str) -> Option<String> {
         }
         i += 3;
     }
-    String::from_utf8(out).ok()
+    String::from_utf8(out).ok().map(Cow::Owned)
 }
 
 /// A captured value of [`routing_path`], fully decoded.
