@@ -96,22 +96,27 @@ pub(crate) async fn dispatch(core: &AppCore, incoming: Incoming) -> Response {
         body,
         client_addr,
     } = incoming;
-    let decoded = decode_path(head.uri.path());
-    let routing = routing_path(head.uri.path());
-    let (body, outcome) = match (body, &routing) {
-        (Err(e), _) => (Bytes::new(), Outcome::Refused(e.into_response())),
-        (Ok(body), None) => (body, Outcome::Refused(refuse_target(core, &head))),
-        (Ok(body), Some(path)) => (body, route_request(core, &head, path)),
+    let (body, outcome, path_params) = match (body, routing_path(head.uri.path())) {
+        (Err(e), _) => (
+            Bytes::new(),
+            Outcome::Refused(e.into_response()),
+            HashMap::new(),
+        ),
+        (Ok(body), None) => {
+            let refused = Outcome::Refused(refuse_target(core, &head));
+            (body, refused, HashMap::new())
+        }
+        (Ok(body), Some(path)) => {
+            let (outcome, params) = route_request(core, &head, &path);
+            (body, outcome, params)
+        }
     };
-    let path_params = match &outcome {
-        Outcome::Routed(_, params) => params.clone(),
-        _ => HashMap::new(),
-    };
+    let path = decode_path(head.uri.path()).unwrap_or_else(|| head.uri.path().to_owned());
     let request = Request::from_parts(RequestParts {
         method: head.method,
-        uri: head.uri.clone(),
+        uri: head.uri,
         version: head.version,
-        path: decoded.unwrap_or_else(|| head.uri.path().to_owned()),
+        path,
         headers: head.headers,
         body,
         path_params,
@@ -122,14 +127,27 @@ pub(crate) async fn dispatch(core: &AppCore, incoming: Incoming) -> Response {
         // Refused before routing (body over the limit, too slow, undecodable path): no
         // hook that expects a well-formed request sees it.
         Outcome::Refused(response) => response,
-        Outcome::Routed(route, _) => match run_before(&core.before, &request).await {
+        Outcome::Routed(route) => match run_before(&core.before, &request).await {
             Some(early) => early,
             None => run_handler(route, request.clone()).await,
         },
         Outcome::Unrouted(response) => run_before(&core.before, &request).await.unwrap_or(response),
     };
-    let response = response.resolve(&request).await;
-    let response = core.errors.settle(&request, response).await;
+    // Each step below is skipped when it has nothing to do: a response is a few hundred
+    // bytes, and moving it through an idle step costs more than the check.
+    let response = if response.is_deferred() {
+        response.resolve(&request).await
+    } else {
+        response
+    };
+    let response = if response.failure().is_some() {
+        core.errors.settle(&request, response).await
+    } else {
+        response
+    };
+    if core.after.is_empty() {
+        return response;
+    }
     run_after(&core.after, &request, response).await
 }
 
@@ -159,14 +177,19 @@ fn refuse_target(core: &AppCore, head: &http::request::Parts) -> Response {
 enum Outcome<'a> {
     /// Refused before routing; the response says why.
     Refused(Response),
-    /// A route takes it, with these path parameters.
-    Routed(&'a Route, HashMap<String, String>),
+    /// A route takes it.
+    Routed(&'a Route),
     /// No route takes it: 404, 405, the OPTIONS answer or a trailing-slash redirect.
     Unrouted(Response),
 }
 
-/// Finds the route for the request, or the response that says why there is none.
-fn route_request<'a>(core: &'a AppCore, head: &http::request::Parts, path: &str) -> Outcome<'a> {
+/// Finds the route for the request and its path parameters, or the response that says
+/// why there is none.
+fn route_request<'a>(
+    core: &'a AppCore,
+    head: &http::request::Parts,
+    path: &str,
+) -> (Outcome<'a>, HashMap<String, String>) {
     let lookup = core
         .router
         .lookup(&head.method, path, |route: &Route, values: &[&str]| {
@@ -177,20 +200,19 @@ fn route_request<'a>(core: &'a AppCore, head: &http::request::Parts, path: &str)
             }
             route.accepts(values)
         });
-    match lookup {
-        Lookup::Found { value, params } => Outcome::Routed(
-            value,
-            params
+    let unrouted = match lookup {
+        Lookup::Found { value, params } => {
+            let params = params
                 .iter()
                 .map(|(k, v)| (k.to_owned(), unescape_segment(v).into_owned()))
-                .collect(),
-        ),
-        Lookup::MethodNotAllowed { allowed } => {
-            Outcome::Unrouted(answer_disallowed(&head.method, &allowed))
+                .collect();
+            return (Outcome::Routed(value), params);
         }
-        Lookup::RedirectTrailingSlash => Outcome::Unrouted(redirect_to_slash(&head.uri)),
-        Lookup::NotFound => Outcome::Unrouted(HttpError::new(404, "Not Found").into_response()),
-    }
+        Lookup::MethodNotAllowed { allowed } => answer_disallowed(&head.method, &allowed),
+        Lookup::RedirectTrailingSlash => redirect_to_slash(&head.uri),
+        Lookup::NotFound => HttpError::new(404, "Not Found").into_response(),
+    };
+    (Outcome::Unrouted(unrouted), HashMap::new())
 }
 
 /// Runs the handler; a panic inside it becomes a 500 and the connection serves on.

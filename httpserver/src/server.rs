@@ -14,7 +14,6 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
-use tokio::time::Instant;
 
 use crate::dispatch::{dispatch, AppCore, Incoming as AppIncoming};
 use crate::read_body::read_body;
@@ -179,6 +178,10 @@ async fn serve_connection(core: Arc<AppCore>, stream: TcpStream, peer: SocketAdd
         .timer(TokioTimer::new())
         .header_read_timeout(read_timeout)
         .keep_alive(true)
+        // One buffer per write instead of a vectored write of head and body: small
+        // responses (most of them) cost one copy less than the iovec bookkeeping, measured
+        // in benches/compare.
+        .writev(false)
         .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
     let result = tokio::select! {
@@ -200,11 +203,15 @@ async fn respond(
     req: hyper::Request<Incoming>,
     client_addr: SocketAddr,
 ) -> http::Response<Body> {
-    let deadline = Instant::now() + core.config.read_timeout;
     let (head, body) = req.into_parts();
-    let body = read_body(body, &head.headers, core.config.max_body_size, deadline)
-        .await
-        .map_err(crate::HttpError::from);
+    let body = read_body(
+        body,
+        &head.headers,
+        core.config.max_body_size,
+        core.config.read_timeout,
+    )
+    .await
+    .map_err(crate::HttpError::from);
     let must_close = body.is_err();
     let response = dispatch(
         core,

@@ -8,8 +8,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use tokio::time::Instant;
-
 use crate::dispatch::{dispatch, AppCore, Incoming};
 use crate::read_body::read_body;
 use crate::response::Body;
@@ -68,10 +66,14 @@ where
                 .get::<SocketAddr>()
                 .copied()
                 .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
-            let deadline = Instant::now() + core.config.read_timeout;
-            let body = read_body(body, &head.headers, core.config.max_body_size, deadline)
-                .await
-                .map_err(crate::HttpError::from);
+            let body = read_body(
+                body,
+                &head.headers,
+                core.config.max_body_size,
+                core.config.read_timeout,
+            )
+            .await
+            .map_err(crate::HttpError::from);
             let incoming = Incoming {
                 head,
                 body,

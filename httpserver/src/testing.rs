@@ -188,7 +188,7 @@ impl TestRequest {
             .unwrap_or_else(|e| panic!("invalid request: {e}"))
             .into_parts();
         let limit = self.core.config.max_body_size;
-        let deadline = tokio::time::Instant::now() + self.core.config.read_timeout;
+        let deadline = self.core.config.read_timeout;
         let body = read_body(Full::new(self.body), &head.headers, limit, deadline)
             .await
             .map_err(crate::HttpError::from);

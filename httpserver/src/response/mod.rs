@@ -79,6 +79,10 @@ impl Response {
         res
     }
 
+    pub(crate) fn is_deferred(&self) -> bool {
+        self.deferred.is_some()
+    }
+
     /// Makes a deferred response for `req`. Headers set on the placeholder (say, by a
     /// `(FileResponse, status, headers)` tuple) are kept on the result.
     pub(crate) async fn resolve(mut self, req: &Request) -> Response {

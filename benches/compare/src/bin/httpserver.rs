@@ -1,0 +1,38 @@
+//! httpserver serving the benchmark routes on 127.0.0.1:<port> (argument, default 3000).
+//! One tokio worker thread; logging off (no tracing subscriber is installed).
+
+use httpserver::{collect_routes, get, post, App, Json};
+use serde_json::{json, Value};
+
+#[get("/hello")]
+async fn hello() -> Value {
+    json!({"message": "Hello, World!"})
+}
+
+#[get("/users/<int:id>")]
+async fn user(id: i64) -> Value {
+    json!({"user_id": id})
+}
+
+#[post("/echo")]
+async fn echo(Json(v): Json<Value>) -> Json<Value> {
+    Json(v)
+}
+
+fn main() -> std::io::Result<()> {
+    let port: u16 = std::env::args()
+        .nth(1)
+        .map_or(3000, |p| p.parse().expect("port"));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        App::new()
+            .routes(collect_routes![hello, user, echo])
+            .handle_signals(true)
+            .serve(listener)
+            .await
+    })
+}
