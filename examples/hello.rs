@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use httpserver::{
-    abort, collect_routes, delete, get, patch, post, put, route, App, Event, FileResponse, Form,
-    Html, HttpError, IntoResponse, Json, Query, Redirect, Request, Response, Sse, State,
+    abort, collect_routes, delete, get, patch, post, put, route, url_for, App, Event, FileResponse,
+    Form, Html, HttpError, IntoResponse, Json, Query, Redirect, Request, Response, Sse, State,
     StatusCode, StreamingResponse,
 };
 use serde::Deserialize;
@@ -29,21 +29,25 @@ struct Stats {
 #[get("/")]
 async fn index(stats: State<Stats>) -> Html<String> {
     let visits = stats.visits.fetch_add(1, Ordering::Relaxed) + 1;
+    // Links built by url_for!: a typo in a handler or parameter name is a compile error.
+    let user = url_for!(get_user, id = 42);
+    let file = url_for!(get_file, filepath = "docs/read me.txt");
     Html(format!(
         r#"<!doctype html><meta charset="utf-8"><title>httpserver demo</title>
 <style>body {{ font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5 }} code {{ background: #f3f3f3; padding: 0 .2em }}</style>
 <h1>httpserver demo</h1><p>Visits: {visits}</p>
 <h2>Routes and parameters</h2><ul>
 <li><a href="/hello">/hello</a>: JSON</li>
-<li><a href="/users/42">/users/42</a>: <code>&lt;int:id&gt;</code> (try /users/abc: 404)</li>
+<li><a href="{user}">{user}</a>: <code>&lt;int:id&gt;</code> (try /users/abc: 404)</li>
 <li><a href="/price/9.99">/price/9.99</a>: <code>&lt;float:price&gt;</code></li>
 <li><a href="/greet/Ann">/greet/Ann</a>: <code>&lt;name&gt;</code></li>
-<li><a href="/files/docs/readme.txt">/files/docs/readme.txt</a>: <code>&lt;path:filepath&gt;</code></li>
+<li><a href="{file}">{file}</a>: <code>&lt;path:filepath&gt;</code> (both links made by <code>url_for!</code>)</li>
 <li><a href="/items">/items</a>: GET and POST on one handler</li>
 <li><a href="/search?q=rust&amp;page=2">/search?q=rust&amp;page=2</a>: query and headers</li>
 <li><a href="/typed-search?q=rust">/typed-search?q=rust</a>: <code>Query&lt;T&gt;</code></li>
 <li><a href="/sync">/sync</a>: a plain fn on the blocking pool</li>
 <li><a href="/docs">/docs</a>: 308 to /docs/</li>
+<li><a href="/old-hello">/old-hello</a>: <code>Redirect::permanent</code> to /hello</li>
 </ul>
 <h2>Return values</h2><ul>
 <li><a href="/coerce/text">text</a>, <a href="/coerce/string">String</a>, <a href="/coerce/html">Html</a>,
@@ -173,6 +177,11 @@ async fn login(Form(login): Form<Login>) -> Html<String> {
 fn sync_handler(_req: Request) -> Value {
     std::thread::sleep(Duration::from_millis(10)); // runs on the blocking pool
     json!({"sync": true})
+}
+
+#[get("/old-hello")]
+async fn old_hello() -> Redirect {
+    Redirect::permanent(url_for!(hello))
 }
 
 #[get("/docs/")]
@@ -313,6 +322,11 @@ fn main() -> std::io::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
+    app().run("127.0.0.1:8000")
+}
+
+/// The demo app: every route, hook and handler above.
+fn app() -> App {
     App::new()
         .state(Stats::default())
         .before_request(guard_admin)
@@ -339,6 +353,7 @@ fn main() -> std::io::Result<()> {
             login,
             sync_handler,
             docs,
+            old_hello,
             coerce,
             coerce_option,
             fail_http,
@@ -351,5 +366,41 @@ fn main() -> std::io::Result<()> {
             admin,
             trigger_shutdown
         ])
-        .run("127.0.0.1:8000")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::app;
+    use serde_json::Value;
+
+    #[tokio::test]
+    async fn the_demo_pages_answer() {
+        let client = app().test_client();
+        let home = client.get("/").send().await;
+        assert_eq!(home.status(), 200);
+        assert!(home.text().contains(r#"<a href="/users/42">"#));
+        let user = client.get("/users/42").send().await;
+        assert_eq!(user.json::<Value>()["user_id"], 42);
+        assert_eq!(client.get("/users/abc").send().await.status(), 404);
+        assert_eq!(client.get("/admin").send().await.status(), 403);
+        assert_eq!(
+            client.get("/admin?token=demo").send().await.text(),
+            "welcome, admin"
+        );
+        let missing = client.get("/nowhere").send().await;
+        assert!(missing.text().contains("Nothing at <code>/nowhere</code>"));
+        assert!(missing.header("x-response-time-us").is_some());
+        assert_eq!(client.get("/fail/panic").send().await.status(), 500);
+        assert_eq!(client.get("/static/hello.txt").send().await.status(), 200);
+        assert_eq!(
+            client.get("/stream").send().await.text(),
+            "chunk 0\nchunk 1\nchunk 2\nchunk 3\nchunk 4\n"
+        );
+        let echo = client
+            .post("/echo")
+            .json(&serde_json::json!({"a": 1}))
+            .send()
+            .await;
+        assert_eq!(echo.json::<Value>()["a"], 1);
+    }
 }
