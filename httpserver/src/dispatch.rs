@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 use futures_util::FutureExt;
-use http::header::{HeaderValue, ALLOW, LOCATION};
+use http::header::{HeaderValue, ALLOW, CONNECTION, LOCATION};
 use http::{Method, StatusCode};
 
 use crate::app::{AppHandle, Config};
@@ -15,6 +15,7 @@ use crate::error::{panic_message, Failure, HttpError};
 use crate::error_handlers::ErrorHandlers;
 use crate::hooks::{run_after, run_before, AfterHook, BeforeHook};
 use crate::path::{decode_path, routing_path, unescape_segment};
+use crate::read_body::read_body;
 use crate::request::{Request, RequestParts};
 use crate::response::{Body, IntoResponse, Response};
 use crate::route::Route;
@@ -82,15 +83,52 @@ fn methods_text(methods: &[Method]) -> String {
 }
 
 /// The request line and headers, with the body as read (or why it could not be).
-pub(crate) struct Incoming {
-    pub(crate) head: http::request::Parts,
-    pub(crate) body: Result<Bytes, HttpError>,
-    pub(crate) client_addr: SocketAddr,
+struct Incoming {
+    head: http::request::Parts,
+    body: Result<Bytes, HttpError>,
+    client_addr: SocketAddr,
+}
+
+/// Answers a request whose body is still to be read: reads it under the app's limits,
+/// then dispatches. The server, the tower service and the test client all come in here.
+pub(crate) async fn answer<B: http_body::Body>(
+    core: &AppCore,
+    head: http::request::Parts,
+    body: B,
+    client_addr: SocketAddr,
+) -> Response {
+    let limits = &core.config;
+    let body = read_body(
+        body,
+        &head.headers,
+        limits.max_body_size,
+        limits.read_timeout,
+    )
+    .await
+    .map_err(HttpError::from);
+    let unread_body = body.is_err();
+    let mut response = dispatch(
+        core,
+        Incoming {
+            head,
+            body,
+            client_addr,
+        },
+    )
+    .await;
+    if unread_body {
+        // The rest of the body was never read, so the connection is at an unknown place
+        // in the stream: it cannot carry another request.
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 /// Answers one request: before hooks, the handler (or the reason there is none), error
 /// handlers, after hooks.
-pub(crate) async fn dispatch(core: &AppCore, incoming: Incoming) -> Response {
+async fn dispatch(core: &AppCore, incoming: Incoming) -> Response {
     let Incoming {
         head,
         body,

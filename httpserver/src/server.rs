@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::header::{HeaderValue, CONNECTION};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -15,8 +14,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::dispatch::{dispatch, AppCore, Incoming as AppIncoming};
-use crate::read_body::read_body;
+use crate::dispatch::{answer, AppCore};
 use crate::response::Body;
 
 /// Serves `listener` until a shutdown is asked for, then drains within the grace period.
@@ -196,37 +194,12 @@ async fn serve_connection(core: Arc<AppCore>, stream: TcpStream, peer: SocketAdd
     }
 }
 
-/// Reads the body under the limits, then lets the app answer. A body that could not be
-/// read leaves the connection in an unknown place, so the response closes it.
+/// Lets the app answer one request off the wire.
 async fn respond(
     core: &AppCore,
     req: hyper::Request<Incoming>,
     client_addr: SocketAddr,
 ) -> http::Response<Body> {
     let (head, body) = req.into_parts();
-    let body = read_body(
-        body,
-        &head.headers,
-        core.config.max_body_size,
-        core.config.read_timeout,
-    )
-    .await
-    .map_err(crate::HttpError::from);
-    let must_close = body.is_err();
-    let response = dispatch(
-        core,
-        AppIncoming {
-            head,
-            body,
-            client_addr,
-        },
-    )
-    .await;
-    let mut response = response.into_http();
-    if must_close {
-        response
-            .headers_mut()
-            .insert(CONNECTION, HeaderValue::from_static("close"));
-    }
-    response
+    answer(core, head, body, client_addr).await.into_http()
 }

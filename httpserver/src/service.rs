@@ -8,8 +8,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use crate::dispatch::{dispatch, AppCore, Incoming};
-use crate::read_body::read_body;
+use crate::dispatch::{answer, AppCore};
 use crate::response::Body;
 
 /// An [`App`](crate::App) as a [`tower_service::Service`] over `http::Request<B>` for any
@@ -66,20 +65,7 @@ where
                 .get::<SocketAddr>()
                 .copied()
                 .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
-            let body = read_body(
-                body,
-                &head.headers,
-                core.config.max_body_size,
-                core.config.read_timeout,
-            )
-            .await
-            .map_err(crate::HttpError::from);
-            let incoming = Incoming {
-                head,
-                body,
-                client_addr,
-            };
-            Ok(dispatch(&core, incoming).await.into_http())
+            Ok(answer(&core, head, body, client_addr).await.into_http())
         })
     }
 }

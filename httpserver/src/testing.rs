@@ -10,8 +10,7 @@ use http_body_util::{BodyExt, Full};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::dispatch::{dispatch, AppCore, Incoming};
-use crate::read_body::read_body;
+use crate::dispatch::{answer, AppCore};
 use crate::response::Body;
 
 /// Sends requests to an app in process, through exactly the pipeline the server uses:
@@ -187,17 +186,8 @@ impl TestRequest {
             .body(())
             .unwrap_or_else(|e| panic!("invalid request: {e}"))
             .into_parts();
-        let limit = self.core.config.max_body_size;
-        let deadline = self.core.config.read_timeout;
-        let body = read_body(Full::new(self.body), &head.headers, limit, deadline)
-            .await
-            .map_err(crate::HttpError::from);
-        let incoming = Incoming {
-            head,
-            body,
-            client_addr: self.client_addr,
-        };
-        let (status, headers, body) = dispatch(&self.core, incoming).await.into_parts();
+        let response = answer(&self.core, head, Full::new(self.body), self.client_addr).await;
+        let (status, headers, body) = response.into_parts();
         // As on the wire: a HEAD response has the headers of a GET and no body, and 1xx,
         // 204 and 304 responses never carry one.
         let bodiless = status.is_informational()
