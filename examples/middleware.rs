@@ -58,7 +58,8 @@ async fn boom() -> &'static str {
     panic!("a panic is a 500, handled by `server_error`")
 }
 
-fn app() -> App {
+/// The app: routes, hooks and error handlers.
+pub fn app() -> App {
     App::new()
         .routes(collect_routes![secret, double, boom])
         .before_request(auth_check) // in order; the first Some(response) short-circuits
@@ -71,42 +72,4 @@ fn app() -> App {
 fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt().with_env_filter("info").init();
     app().run("127.0.0.1:8001")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::app;
-
-    #[tokio::test]
-    async fn the_auth_hook_guards_every_route() {
-        let client = app().test_client();
-        let res = client.get("/secret").send().await;
-        assert_eq!(res.status(), 401);
-        assert_eq!(res.header("access-control-allow-origin"), Some("*"));
-        let res = client
-            .get("/secret")
-            .header("authorization", "Bearer x")
-            .send()
-            .await;
-        assert_eq!(res.status(), 200);
-        assert_eq!(res.json::<serde_json::Value>()["secret"], 42);
-    }
-
-    #[tokio::test]
-    async fn errors_go_to_their_handlers() {
-        let client = app().test_client();
-        let authed = |path: &str| client.get(path).header("authorization", "Bearer x");
-        let res = authed("/double/abc").send().await;
-        assert_eq!(res.status(), 400);
-        assert_eq!(
-            res.json::<serde_json::Value>()["error"],
-            "invalid digit found in string"
-        );
-        let res = authed("/nowhere").send().await;
-        assert_eq!(res.status(), 404);
-        assert_eq!(res.json::<serde_json::Value>()["path"], "/nowhere");
-        let res = authed("/boom").send().await;
-        assert_eq!(res.status(), 500);
-        assert_eq!(res.header("access-control-allow-origin"), Some("*"));
-    }
 }

@@ -758,64 +758,10 @@ on_both_transports!(
 // examples/middleware.rs: an auth check, CORS on every response, JSON errors
 // ---------------------------------------------------------------------------------------
 
-mod example {
-    use httpserver::{collect_routes, get, App, HttpError, IntoResponse, Json, Request, Response};
-    use serde_json::{json, Value};
-
-    async fn auth_check(req: Request) -> Option<Response> {
-        if req.header("authorization").is_none() {
-            return Some((Json(json!({"error": "unauthorized"})), 401).into_response());
-        }
-        None
-    }
-
-    async fn add_cors(_req: Request, mut res: Response) -> Response {
-        res.headers_mut()
-            .insert("access-control-allow-origin", "*".parse().unwrap());
-        res
-    }
-
-    async fn not_found(req: Request, _err: HttpError) -> impl IntoResponse {
-        (Json(json!({"error": "not found", "path": req.path()})), 404)
-    }
-
-    async fn bad_value(_req: Request, err: std::num::ParseIntError) -> impl IntoResponse {
-        (Json(json!({"error": err.to_string()})), 400)
-    }
-
-    async fn server_error(_req: Request, _err: HttpError) -> impl IntoResponse {
-        (
-            Json(json!({"error": "something went wrong on our side"})),
-            500,
-        )
-    }
-
-    #[get("/secret")]
-    async fn secret() -> Value {
-        json!({"secret": 42})
-    }
-
-    #[get("/double/<text>")]
-    async fn double(text: String) -> Result<String, std::num::ParseIntError> {
-        let n: i64 = text.parse()?;
-        Ok((n * 2).to_string())
-    }
-
-    #[get("/boom")]
-    async fn boom() -> &'static str {
-        panic!("a panic is a 500, handled by `server_error`")
-    }
-
-    pub fn app() -> App {
-        App::new()
-            .routes(collect_routes![secret, double, boom])
-            .before_request(auth_check)
-            .after_request(add_cors)
-            .error_handler(404, not_found)
-            .error_handler(500, server_error)
-            .error_handler_for(bad_value)
-    }
-}
+// The example itself, so the test and the documentation cannot drift apart.
+#[path = "../examples/middleware.rs"]
+#[allow(dead_code)] // its `main`
+mod example;
 
 const AUTH: (&str, &str) = ("Authorization", "Bearer x");
 
