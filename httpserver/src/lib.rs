@@ -27,6 +27,8 @@
 //! become responses through [`IntoResponse`]; arguments are path parameters by name or
 //! extractors ([`Request`], [`State`], [`Json`], [`Query`], [`Form`]).
 
+#![warn(missing_docs)]
+
 // The generated code names `::httpserver`; this lets it compile inside this crate too.
 extern crate self as httpserver;
 
