@@ -20,6 +20,8 @@
 //! method, two handlers of one `collect_routes!` that serve the same method and path, and a
 //! `url_for!` with a missing, unknown or mistyped parameter.
 
+#![warn(missing_docs)]
+
 use proc_macro::TokenStream;
 
 mod args;
