@@ -669,3 +669,19 @@ async fn a_handler_slower_than_the_grace_period_is_cut() {
     );
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
 }
+
+#[tokio::test]
+async fn run_inside_a_runtime_is_an_error_that_says_what_to_use() {
+    let err = App::new()
+        .run("127.0.0.1:0")
+        .expect_err("run inside a runtime must not serve");
+    assert!(err.to_string().contains("App::serve"), "{err}");
+}
+
+#[test]
+fn run_on_an_address_it_cannot_bind_is_an_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr");
+    let err = App::new().run(addr).expect_err("the port is taken");
+    assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse, "{err}");
+}

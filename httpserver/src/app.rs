@@ -249,6 +249,13 @@ impl App {
     /// on a multi-threaded tokio runtime of its own. Returns `Ok(())` after a graceful
     /// shutdown; an error if the address cannot be bound or the routes conflict.
     pub fn run(self, addr: impl std::net::ToSocketAddrs) -> std::io::Result<()> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // Starting a runtime inside another one would panic; say what to do instead.
+            return Err(std::io::Error::other(
+                "App::run starts its own tokio runtime and cannot be called from async code; \
+                 use `App::serve(listener).await` there",
+            ));
+        }
         let listener = std::net::TcpListener::bind(addr)?;
         listener.set_nonblocking(true)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
