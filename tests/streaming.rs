@@ -722,6 +722,37 @@ async fn shutdown_cuts_an_endless_stream_after_the_grace_period() {
     assert!(client.rest_until_close().await.is_empty());
 }
 
+/// Socket-only: an event stream ends cleanly as soon as shutdown starts (its clients
+/// reconnect), instead of holding the shutdown for the whole grace period.
+#[tokio::test]
+async fn shutdown_ends_an_event_stream_at_once_and_cleanly() {
+    let dropped = Arc::new(Notify::new());
+    let app = probed_app(Arc::clone(&dropped)).grace_period(Duration::from_secs(30));
+    let server = TestServer::start(app).await;
+    let mut client = Raw::get(&server, "/sse/probed").await;
+    client.head().await;
+    assert_eq!(
+        client.text_chunk().await.as_deref(),
+        Some("data: hello\n\n")
+    );
+
+    let started = std::time::Instant::now();
+    tokio::time::timeout(BOUNDED, server.stop())
+        .await
+        .expect("shutdown did not finish")
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the event stream held the shutdown for {:?}",
+        started.elapsed()
+    );
+    wait_for("dropping the event stream at shutdown", &dropped).await;
+    // Ended, not cut: keep-alive comments may come first, then the final chunk.
+    while let Some(chunk) = client.text_chunk().await {
+        assert_eq!(chunk, ": keep-alive\n\n");
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Server-Sent Events
 

@@ -107,7 +107,7 @@ pub(crate) async fn answer<B: http_body::Body>(
     .await
     .map_err(HttpError::from);
     let unread_body = body.is_err();
-    let mut response = dispatch(
+    let response = dispatch(
         core,
         Incoming {
             head,
@@ -116,6 +116,7 @@ pub(crate) async fn answer<B: http_body::Body>(
         },
     )
     .await;
+    let mut response = response.ending_with(&core.handle);
     if unread_body {
         // The rest of the body was never read, so the connection is at an unknown place
         // in the stream: it cannot carry another request.

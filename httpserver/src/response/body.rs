@@ -4,7 +4,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use futures_util::Stream;
+use std::future::Future;
+
+use futures_util::{Stream, StreamExt};
 use http_body::{Frame, SizeHint};
 
 use crate::error::BoxError;
@@ -21,6 +23,10 @@ type ChunkStream = Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>> + Send>>;
 /// ```
 pub struct Body {
     kind: Kind,
+    /// Whether a stream should end (cleanly) as soon as the app starts shutting down,
+    /// rather than be cut at the end of the grace period: true for event streams, whose
+    /// clients reconnect, false for downloads, which must not look complete when cut.
+    ends_on_shutdown: bool,
 }
 
 enum Kind {
@@ -32,7 +38,10 @@ enum Kind {
 impl Body {
     /// A body with no bytes.
     pub fn empty() -> Self {
-        Body { kind: Kind::Empty }
+        Body {
+            kind: Kind::Empty,
+            ends_on_shutdown: false,
+        }
     }
 
     /// A body sent chunk by chunk as `stream` yields; an `Err` item ends the response.
@@ -42,6 +51,30 @@ impl Body {
     {
         Body {
             kind: Kind::Stream(Box::pin(stream)),
+            ends_on_shutdown: false,
+        }
+    }
+
+    /// Marks a stream to end as soon as the app starts shutting down (see `Body`'s
+    /// `ends_on_shutdown`).
+    pub(crate) fn ending_on_shutdown(mut self) -> Self {
+        self.ends_on_shutdown = matches!(self.kind, Kind::Stream(_));
+        self
+    }
+
+    pub(crate) fn ends_on_shutdown(&self) -> bool {
+        self.ends_on_shutdown
+    }
+
+    /// Ends a stream marked [`ending_on_shutdown`](Self::ending_on_shutdown) when
+    /// `shutdown` resolves: the chunks sent so far, then a proper end of the body.
+    pub(crate) fn end_on(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Self {
+        match self.kind {
+            Kind::Stream(stream) if self.ends_on_shutdown => Body {
+                kind: Kind::Stream(Box::pin(stream.take_until(shutdown))),
+                ends_on_shutdown: false,
+            },
+            kind => Body { kind, ..self },
         }
     }
 
@@ -78,6 +111,7 @@ impl From<Bytes> for Body {
         } else {
             Body {
                 kind: Kind::Full(bytes),
+                ends_on_shutdown: false,
             }
         }
     }

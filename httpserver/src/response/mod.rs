@@ -18,6 +18,7 @@ pub use wrappers::{Html, Json, Redirect};
 use http::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use http::StatusCode;
 
+use crate::app::AppHandle;
 use crate::error::{Failure, HttpError, IntoStatusCode};
 use crate::request::Request;
 
@@ -77,6 +78,16 @@ impl Response {
         let mut res = Response::new(Body::empty());
         res.deferred = Some(Deferred(Box::new(make)));
         res
+    }
+
+    /// Wires a body that should end on shutdown (an event stream) to `app`'s shutdown.
+    pub(crate) fn ending_with(mut self, app: &AppHandle) -> Self {
+        if self.body.ends_on_shutdown() {
+            let app = app.clone();
+            let body = std::mem::take(&mut self.body);
+            self.body = body.end_on(async move { app.shutdown_requested().await });
+        }
+        self
     }
 
     pub(crate) fn is_deferred(&self) -> bool {

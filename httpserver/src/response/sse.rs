@@ -362,7 +362,9 @@ impl IntoResponse for Sse {
             }),
             _ => Body::from_stream(self.events),
         };
-        let mut res = Response::with_type(body, "text/event-stream");
+        // Browsers reconnect to an event stream, so at shutdown it ends cleanly at once
+        // instead of holding the graceful shutdown for its whole grace period.
+        let mut res = Response::with_type(body.ending_on_shutdown(), "text/event-stream");
         let headers = res.headers_mut();
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
