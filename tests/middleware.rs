@@ -517,7 +517,8 @@ async fn out_of_stock(_req: Request, err: OutOfStock) -> impl IntoResponse {
 }
 
 fn error_routes() -> App {
-    App::new().routes(collect_routes![
+    // `ok` takes the trace as state, and an app must have the state its handlers take.
+    App::new().state(Trace::default()).routes(collect_routes![
         ok, upload, panics, teapot, conflict, parse, stock, unhandled, io
     ])
 }
@@ -527,7 +528,6 @@ fn with_status_handlers(app: App) -> App {
         .into_iter()
         .fold(app, |app, status| app.error_handler(status, describe_error))
         .max_body_size(16)
-        .state(Trace::default())
 }
 
 #[track_caller]

@@ -685,3 +685,30 @@ fn run_on_an_address_it_cannot_bind_is_an_error() {
     let err = App::new().run(addr).expect_err("the port is taken");
     assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse, "{err}");
 }
+
+#[tokio::test]
+async fn a_handler_taking_unregistered_state_keeps_the_app_from_starting() {
+    struct Db;
+    #[get("/db")]
+    async fn uses_db(_db: State<Db>, _req: Request) -> &'static str {
+        "ok"
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let serving = App::new()
+        .handle_signals(false)
+        .routes(collect_routes![uses_db])
+        .serve(listener);
+    let err = tokio::time::timeout(Duration::from_secs(5), serving)
+        .await
+        .expect("serve should refuse to start, not serve")
+        .expect_err("an app without the state its handlers take must not start");
+    let msg = err.to_string();
+    assert!(msg.contains("`uses_db` takes `State<"), "{msg}");
+    assert!(msg.contains("Db>`") && msg.contains("App::state"), "{msg}");
+
+    let server = TestServer::start(App::new().state(Db).routes(collect_routes![uses_db])).await;
+    assert_eq!(server.get("/db").await.text(), "ok");
+    server.stop().await.expect("stop");
+}

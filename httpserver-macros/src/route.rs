@@ -341,6 +341,8 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
         .map(|i| format_ident!("__arg{}", i, span = Span::call_site()))
         .collect();
     let mut bindings = Vec::new();
+    // The extractor types, asked at start-up which `State<T>` they need.
+    let mut extractor_types = Vec::new();
     for (j, (arg, var)) in fn_args.iter().zip(&vars).enumerate() {
         let ty = &arg.ty;
         let get = match &arg.param {
@@ -367,6 +369,7 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
                         ::httpserver::__private::extract::<T>(req)
                     }
                 });
+                extractor_types.push(ty.clone());
                 let callee = quote_spanned!(ty.span()=> #fn_name_j::<#ty>);
                 quote_spanned! {ty.span()=>
                     #callee(&#req)
@@ -380,6 +383,8 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
             };
         });
     }
+
+    let extractor_count = extractor_types.len();
 
     // Errors about the return type (`IntoResponse`) point at the return type: the call's
     // first token sits on the type's first token and its last on the type's last.
@@ -426,6 +431,18 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
                 #(#parsers)*
                 #(#extractors)*
 
+                // Autoref specialization: `State<T>` answers with its `T`, any other
+                // extractor with nothing (see `httpserver::__private::Probe`).
+                #[allow(clippy::needless_borrow, clippy::needless_borrows_for_generic_args)]
+                fn __needs() -> ::std::vec::Vec<::httpserver::__private::StateNeed> {
+                    #[allow(unused_imports)]
+                    use ::httpserver::__private::{NeedsNoState as _, NeedsState as _};
+                    let needs: [::core::option::Option<::httpserver::__private::StateNeed>; #extractor_count] = [
+                        #((&::httpserver::__private::Probe::<#extractor_types>::new()).state_need()),*
+                    ];
+                    needs.into_iter().flatten().collect()
+                }
+
                 #[allow(unused_variables)]
                 fn __accepts(#values: &[&str]) -> bool {
                     true #(#accept_checks)*
@@ -442,6 +459,7 @@ pub fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
                     __accepts,
                     __handle,
                 )
+                .needing_state(__needs)
             }
 
             fn url(&self) -> ::std::string::String {

@@ -316,6 +316,8 @@ impl App {
 
     /// Freezes the app into what serves requests: the route table and shared state.
     pub(crate) fn into_core(self) -> std::io::Result<Arc<AppCore>> {
+        check_state(&self.routes, &self.state)
+            .map_err(|msg| std::io::Error::new(std::io::ErrorKind::InvalidInput, msg))?;
         // Set once; an app built twice from clones of one handle keeps the first state.
         let _ = self.handle.inner.state.set(self.state);
         let router = build_router(self.routes)
@@ -329,6 +331,24 @@ impl App {
             handle: self.handle,
         }))
     }
+}
+
+/// Every `State<T>` a handler takes must be registered: found at start-up, not as a 500
+/// on the first request that reaches the handler.
+fn check_state(routes: &[Route], state: &StateMap) -> Result<(), String> {
+    for route in routes {
+        for need in route.state_needs() {
+            if !state.contains_key(&need.type_id) {
+                return Err(format!(
+                    "`{}` takes `State<{}>`, but the app has no state of that type; \
+                     register one with `App::state(..)`",
+                    route.name(),
+                    need.type_name
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A handle on a (running) app: shut it down, or reach its state. Cheap to clone.

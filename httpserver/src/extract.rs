@@ -50,6 +50,10 @@ impl<T: DeserializeOwned> FromRequest for Json<T> {
 
 /// Shared application state registered with [`App::state`](crate::App::state).
 ///
+/// An app whose handlers take a `State<T>` that was never registered refuses to start
+/// (`serve` and `run` return an error naming the handler and `T`), rather than answer
+/// 500 when the handler is first reached.
+///
 /// ```
 /// use httpserver::{get, App, State};
 /// struct Greeting {

@@ -28,6 +28,25 @@ pub struct Route {
     methods: &'static [&'static str],
     accepts: fn(&[&str]) -> bool,
     handler: Handler,
+    state_needs: fn() -> Vec<StateNeed>,
+}
+
+/// A type of shared state a route's handler takes as `State<T>`.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct StateNeed {
+    pub(crate) type_id: std::any::TypeId,
+    pub(crate) type_name: &'static str,
+}
+
+impl StateNeed {
+    /// The need for a `T`.
+    pub fn of<T: 'static>() -> Self {
+        StateNeed {
+            type_id: std::any::TypeId::of::<T>(),
+            type_name: std::any::type_name::<T>(),
+        }
+    }
 }
 
 /// The code behind a route: a generated function, or a closure for routes the app
@@ -54,7 +73,16 @@ impl Route {
             methods,
             accepts,
             handler: Handler::Generated(handler),
+            state_needs: Vec::new,
         }
+    }
+
+    /// Used by the generated code: the `State<T>` types the handler takes, so that an app
+    /// missing one of them refuses to start instead of answering 500 at run time.
+    #[doc(hidden)]
+    pub fn needing_state(mut self, needs: fn() -> Vec<StateNeed>) -> Self {
+        self.state_needs = needs;
+        self
     }
 
     /// A route whose handler carries its own data, for routes built at run time.
@@ -70,6 +98,7 @@ impl Route {
             methods,
             accepts: |_| true,
             handler: Handler::Dynamic(Arc::new(handler)),
+            state_needs: Vec::new,
         }
     }
 
@@ -92,6 +121,10 @@ impl Route {
     /// (an `<int:x>` whose argument is a `u8` does not take `300`).
     pub(crate) fn accepts(&self, values: &[&str]) -> bool {
         (self.accepts)(values)
+    }
+
+    pub(crate) fn state_needs(&self) -> Vec<StateNeed> {
+        (self.state_needs)()
     }
 
     pub(crate) fn call(&self, req: Request) -> HandlerFuture {

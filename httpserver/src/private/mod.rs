@@ -11,6 +11,7 @@ use crate::extract::FromRequest;
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
 
+pub use crate::route::StateNeed;
 pub use crate::router;
 
 mod const_checks;
@@ -159,3 +160,45 @@ pub fn parse_path<T: PathParam>(raw: &str) -> Option<T> {
 pub fn parse_str<T: StrParam>(raw: &str) -> Option<T> {
     raw.parse().ok()
 }
+
+// ---------------------------------------------------------------------------------------
+// Which `State<T>` a route takes, so the app can refuse to start without it. The route
+// generates `(&Probe::<ArgType>::new()).state_need()` per extractor argument: for a
+// `State<T>` the inherent-like impl on `Probe<State<T>>` is found first; for any other
+// type method resolution goes one autoref further and finds the blanket `None`.
+// ---------------------------------------------------------------------------------------
+
+/// A stand-in for an extractor type, to ask it for the state it needs.
+pub struct Probe<T>(std::marker::PhantomData<T>);
+
+impl<T> Probe<T> {
+    pub const fn new() -> Self {
+        Probe(std::marker::PhantomData)
+    }
+}
+
+impl<T> Default for Probe<T> {
+    fn default() -> Self {
+        Probe::new()
+    }
+}
+
+/// `State<T>` needs a `T`.
+pub trait NeedsState {
+    fn state_need(&self) -> Option<StateNeed>;
+}
+
+impl<T: Send + Sync + 'static> NeedsState for Probe<crate::State<T>> {
+    fn state_need(&self) -> Option<StateNeed> {
+        Some(StateNeed::of::<T>())
+    }
+}
+
+/// Every other extractor needs nothing.
+pub trait NeedsNoState {
+    fn state_need(&self) -> Option<StateNeed> {
+        None
+    }
+}
+
+impl<T> NeedsNoState for &Probe<T> {}
