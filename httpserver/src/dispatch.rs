@@ -6,12 +6,11 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use futures_util::FutureExt;
 use http::header::{HeaderValue, ALLOW, CONNECTION, LOCATION};
 use http::{Method, StatusCode};
 
 use crate::app::{AppHandle, Config};
-use crate::error::{panic_message, Failure, HttpError};
+use crate::error::{catch_panic, Failure, HttpError};
 use crate::error_handlers::ErrorHandlers;
 use crate::hooks::{run_after, run_before, AfterHook, BeforeHook};
 use crate::path::{decode_path, routing_path, unescape_segment};
@@ -256,12 +255,9 @@ fn route_request<'a>(
 
 /// Runs the handler; a panic inside it becomes a 500 and the connection serves on.
 async fn run_handler(route: &Route, request: Request) -> Response {
-    let outcome = std::panic::AssertUnwindSafe(route.call(request))
-        .catch_unwind()
-        .await;
-    let response = outcome.unwrap_or_else(|payload| {
-        Response::from_failure(Failure::Panic(panic_message(payload.as_ref())))
-    });
+    let response = catch_panic(route.call(request))
+        .await
+        .unwrap_or_else(|panic| Response::from_failure(Failure::Panic(panic)));
     log_failure(route.name(), &response);
     response
 }

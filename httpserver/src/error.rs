@@ -128,6 +128,16 @@ impl Failure {
     }
 }
 
+/// Runs `fut`, turning a panic inside it into the panic's text: handlers, hooks and error
+/// handlers all run under this, so a panic is a 500 and never takes the connection down.
+pub(crate) async fn catch_panic<T>(fut: impl std::future::Future<Output = T>) -> Result<T, String> {
+    use futures_util::FutureExt;
+    std::panic::AssertUnwindSafe(fut)
+        .catch_unwind()
+        .await
+        .map_err(|payload| panic_message(payload.as_ref()))
+}
+
 /// The text of a panic payload, which is a `&str` or a `String` for `panic!` with a message.
 pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {

@@ -4,21 +4,20 @@
 use std::any::TypeId;
 use std::collections::HashMap;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
+use futures_util::future::BoxFuture;
 use http::header::ALLOW;
 use http::StatusCode;
 
-use crate::error::{default_500, BoxError, Failure, HttpError};
-use crate::hooks::guarded;
+use crate::error::{catch_panic, default_500, BoxError, Failure, HttpError};
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
 
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-type ByStatus = Arc<dyn Fn(Request, HttpError) -> BoxFuture<Response> + Send + Sync>;
+type ByStatus = Arc<dyn Fn(Request, HttpError) -> BoxFuture<'static, Response> + Send + Sync>;
 /// Gets the error back (by value) when it is of the handler's type.
-type ByType = Arc<dyn Fn(Request, BoxError) -> Result<BoxFuture<Response>, BoxError> + Send + Sync>;
+type ByType =
+    Arc<dyn Fn(Request, BoxError) -> Result<BoxFuture<'static, Response>, BoxError> + Send + Sync>;
 
 /// The registered error handlers.
 #[derive(Clone, Default)]
@@ -52,7 +51,7 @@ impl ErrorHandlers {
         let erased: ByType = Arc::new(move |req, err: BoxError| {
             let err = err.downcast::<E>()?;
             let fut = handler(req, *err);
-            Ok(Box::pin(async move { fut.await.into_response() }) as BoxFuture<Response>)
+            Ok(Box::pin(async move { fut.await.into_response() }) as BoxFuture<'static, Response>)
         });
         let type_id = TypeId::of::<E>();
         self.by_type.retain(|(id, _)| *id != type_id);
@@ -70,7 +69,7 @@ impl ErrorHandlers {
         let Some(handled) = self.dispatch(req, failure) else {
             return res;
         };
-        let mut out = match guarded(handled).await {
+        let mut out = match catch_panic(handled).await {
             Ok(out) if out.failure().is_none() => out,
             Ok(out) => {
                 tracing::error!(failure = ?out.failure(), "an error handler failed");
@@ -89,7 +88,7 @@ impl ErrorHandlers {
     }
 
     /// The handler future for `failure`, or `None` when no handler takes it.
-    fn dispatch(&self, req: &Request, failure: Failure) -> Option<BoxFuture<Response>> {
+    fn dispatch(&self, req: &Request, failure: Failure) -> Option<BoxFuture<'static, Response>> {
         let status = failure.status();
         let as_http = match failure {
             Failure::Http(e) => match self.by_error_type(req, Box::new(e)) {
@@ -114,7 +113,7 @@ impl ErrorHandlers {
         &self,
         req: &Request,
         mut err: BoxError,
-    ) -> Result<BoxFuture<Response>, BoxError> {
+    ) -> Result<BoxFuture<'static, Response>, BoxError> {
         for (_, handler) in &self.by_type {
             match handler(req.clone(), err) {
                 Ok(fut) => return Ok(fut),

@@ -2,20 +2,21 @@
 //! after every response, in the order they were registered.
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
-use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+
+use crate::error::catch_panic;
 
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
 
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-
 /// A before-request hook, type-erased.
-pub(crate) type BeforeHook = Arc<dyn Fn(Request) -> BoxFuture<Option<Response>> + Send + Sync>;
+pub(crate) type BeforeHook =
+    Arc<dyn Fn(Request) -> BoxFuture<'static, Option<Response>> + Send + Sync>;
 /// An after-request hook, type-erased.
-pub(crate) type AfterHook = Arc<dyn Fn(Request, Response) -> BoxFuture<Response> + Send + Sync>;
+pub(crate) type AfterHook =
+    Arc<dyn Fn(Request, Response) -> BoxFuture<'static, Response> + Send + Sync>;
 
 pub(crate) fn before<F, Fut, R>(hook: F) -> BeforeHook
 where
@@ -41,19 +42,11 @@ where
     })
 }
 
-/// What a hook or error handler did: its result, or the text of its panic.
-pub(crate) async fn guarded<T>(fut: impl Future<Output = T>) -> Result<T, String> {
-    std::panic::AssertUnwindSafe(fut)
-        .catch_unwind()
-        .await
-        .map_err(|payload| crate::error::panic_message(payload.as_ref()))
-}
-
 /// Runs the before hooks in order; the first that answers short-circuits the rest and
 /// the handler. A hook that panics answers with the default 500.
 pub(crate) async fn run_before(hooks: &[BeforeHook], req: &Request) -> Option<Response> {
     for hook in hooks {
-        match guarded(hook(req.clone())).await {
+        match catch_panic(hook(req.clone())).await {
             Ok(None) => continue,
             Ok(Some(res)) => return Some(res),
             Err(panic) => {
@@ -69,7 +62,7 @@ pub(crate) async fn run_before(hooks: &[BeforeHook], req: &Request) -> Option<Re
 /// panics or returns an error replaces the response with the default 500 and stops.
 pub(crate) async fn run_after(hooks: &[AfterHook], req: &Request, mut res: Response) -> Response {
     for hook in hooks {
-        res = match guarded(hook(req.clone(), res)).await {
+        res = match catch_panic(hook(req.clone(), res)).await {
             Ok(next) if next.failure().is_none() => next,
             Ok(next) => {
                 tracing::error!(failure = ?next.failure(), "an after_request hook failed");

@@ -3,7 +3,6 @@
 
 use std::future::Future;
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::str::FromStr;
 
 use crate::error::{panic_message, Failure, HttpError};
@@ -21,7 +20,7 @@ pub use const_checks::*;
 pub use url_for::*;
 
 /// The future a route's handler returns once its arguments are extracted.
-pub type HandlerFuture = Pin<Box<dyn Future<Output = Response> + Send + 'static>>;
+pub type HandlerFuture = futures_util::future::BoxFuture<'static, Response>;
 
 /// What a route attribute knows about its handler, at compile time. Implemented by the
 /// hidden struct that shares the handler's name; that struct has one field per path

@@ -14,10 +14,10 @@
 
 use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use futures_util::{Future, StreamExt};
+use futures_util::future::BoxFuture;
+use futures_util::StreamExt;
 use http::header::{
     HeaderValue, ACCEPT_RANGES, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE,
     ETAG, IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE, LAST_MODIFIED,
@@ -87,13 +87,11 @@ impl FileResponse {
     }
 }
 
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-
 impl IntoResponse for FileResponse {
     fn into_response(self) -> Response {
         // The file's metadata needs async I/O and the answer depends on the request's
         // conditional and range headers: made once the request is known.
-        Response::deferred(move |req: &Request| -> BoxFuture<Response> {
+        Response::deferred(move |req: &Request| -> BoxFuture<'static, Response> {
             let req = req.clone();
             Box::pin(async move { self.respond_to(&req).await })
         })

@@ -15,6 +15,7 @@ pub use sse::{Event, IntoEvent, Sse};
 pub use stream::{ChunkSender, IntoChunk, StreamClosed, StreamingResponse};
 pub use wrappers::{Html, Json, Redirect};
 
+use futures_util::future::BoxFuture;
 use http::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use http::StatusCode;
 
@@ -42,14 +43,12 @@ pub struct Response {
     deferred: Option<Deferred>,
 }
 
-type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
-
 /// A response that can only be made once the request is known and some I/O is done
 /// (a file's metadata, a conditional or range request), resolved before error handlers
 /// and after hooks see it.
 pub(crate) struct Deferred(Box<MakeResponse>);
 
-type MakeResponse = dyn FnOnce(&Request) -> BoxFuture<Response> + Send;
+type MakeResponse = dyn FnOnce(&Request) -> BoxFuture<'static, Response> + Send;
 
 impl std::fmt::Debug for Deferred {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -73,7 +72,7 @@ impl Response {
 
     /// A response made by `make` once the request is known; see [`Deferred`].
     pub(crate) fn deferred(
-        make: impl FnOnce(&Request) -> BoxFuture<Response> + Send + 'static,
+        make: impl FnOnce(&Request) -> BoxFuture<'static, Response> + Send + 'static,
     ) -> Self {
         let mut res = Response::new(Body::empty());
         res.deferred = Some(Deferred(Box::new(make)));
