@@ -46,42 +46,27 @@ pub fn expand(input: TokenStream) -> TokenStream {
     let info =
         |path: &Path| quote_spanned!(path.span()=> <#path as ::httpserver::__private::RouteInfo>);
 
-    // Two handlers with the same method and pattern shape: a const panic naming both, with
-    // their method and patterns, pointing at the second.
-    let mut checks = TokenStream::new();
-    for (j, (b, b_name)) in unique.iter().enumerate() {
-        for (a, a_name) in &unique[..j] {
-            let (a_info, b_info) = (info(a), info(b));
-            let message = quote! {
-                ::httpserver::__private::ConstMessage::duplicate_route(
-                    #a_name,
-                    #a_info::METHODS,
-                    #a_info::PATTERN,
-                    #b_name,
-                    #b_info::METHODS,
-                    #b_info::PATTERN,
-                )
-                .as_str()
-            };
-            let panic = const_panic(b, message);
-            checks.extend(quote_spanned! {b.span()=>
-                if ::httpserver::__private::same_route(
-                    #a_info::METHODS,
-                    #a_info::PATTERN,
-                    #b_info::METHODS,
-                    #b_info::PATTERN,
-                ) {
-                    #panic
-                }
-            });
-        }
-    }
-    let checks = if checks.is_empty() {
+    // Two handlers with the same method and pattern shape: one table of the handlers' keys,
+    // one `const` search for a duplicate (n log n), then one `if` per handler so that the
+    // error names both and points at the second. Linear in the number of handlers.
+    let checks = if unique.len() < 2 {
         TokenStream::new()
     } else {
+        let count = unique.len();
+        let keys = unique.iter().map(|(path, _)| {
+            let info = info(path);
+            quote_spanned!(path.span()=> #info::KEY)
+        });
+        let panics = unique.iter().enumerate().skip(1).map(|(j, (path, _))| {
+            let panic = const_panic(path, quote!(__DUPLICATE.message.as_str()));
+            quote!(if __DUPLICATE.second == #j { #panic })
+        });
         quote! {
             const _: () = {
-                #checks
+                const __ROUTES: [::httpserver::__private::RouteKey; #count] = [#(#keys),*];
+                const __DUPLICATE: ::httpserver::__private::Duplicate =
+                    ::httpserver::__private::Duplicate::find(&__ROUTES);
+                #(#panics)*
             };
         }
     };
@@ -158,23 +143,25 @@ mod tests {
     #[test]
     fn expansion() {
         let out = expand(quote!(a, b, m::c,)).to_string();
-        assert_eq!(out.matches("same_route").count(), 3, "{out}");
+        // One table and one search, one `if` per handler after the first: linear.
+        assert_eq!(out.matches("Duplicate :: find").count(), 1, "{out}");
+        assert_eq!(out.matches("__DUPLICATE . second ==").count(), 2, "{out}");
         assert!(
-            out.contains("duplicate_route (\"a\" , < a as :: httpserver :: __private :: RouteInfo > :: METHODS"),
+            out.contains("[:: httpserver :: __private :: RouteKey ; 3usize] = [< a as :: httpserver :: __private :: RouteInfo > :: KEY"),
             "{out}"
         );
-        assert!(out.contains("\"m::c\" , < m :: c as"), "{out}");
+        assert!(out.contains("__DUPLICATE . second == 2usize"), "{out}");
         assert!(
             out.contains("< m :: c as :: httpserver :: __private :: RouteInfo > :: route ()"),
             "{out}"
         );
 
         let out = expand(quote!()).to_string();
-        assert!(!out.contains("same_route"), "{out}");
+        assert!(!out.contains("Duplicate"), "{out}");
         assert!(out.contains(":: std :: vec ! []"), "{out}");
 
         let out = expand(quote!(a)).to_string();
-        assert!(!out.contains("same_route"), "{out}");
+        assert!(!out.contains("Duplicate"), "{out}");
 
         let out = expand(quote!(a, b, a)).to_string();
         assert!(out.contains("`a` is listed twice"), "{out}");

@@ -26,8 +26,6 @@ use proc_macro::TokenStream;
 
 mod args;
 mod collect;
-#[path = "../../httpserver/src/router/pattern.rs"]
-mod pattern;
 mod route;
 mod suggest;
 mod url;

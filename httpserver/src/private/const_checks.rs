@@ -210,6 +210,133 @@ const fn push_missing(
     m
 }
 
+// ---------------------------------------------------------------------------------------
+// Duplicate routes in one `collect_routes!`: one table, one check. The attribute hashed each
+// pattern's shape when it expanded (`RouteInfo::SHAPE_HASH`); here the handlers are sorted
+// by that hash, and only neighbours with equal hashes are compared in full, so the work
+// grows as n log n and the generated code as n.
+// ---------------------------------------------------------------------------------------
+
+/// What `collect_routes!` knows of one handler.
+#[derive(Clone, Copy)]
+pub struct RouteKey {
+    pub name: &'static str,
+    pub pattern: &'static str,
+    pub methods: &'static [&'static str],
+    pub shape_hash: u64,
+}
+
+/// The first duplicate in a table of routes: the index of its second handler (the one the
+/// error points at), or `usize::MAX` if there is none, and the message naming both.
+pub struct Duplicate {
+    pub second: usize,
+    pub message: ConstMessage,
+}
+
+impl Duplicate {
+    /// Finds, among the pairs of routes that answer the same requests, the one whose second
+    /// handler comes first in the table.
+    pub const fn find<const N: usize>(routes: &[RouteKey; N]) -> Duplicate {
+        let mut order = [0usize; N];
+        let mut i = 0;
+        while i < N {
+            order[i] = i;
+            i += 1;
+        }
+        heap_sort_by_hash(&mut order, routes);
+
+        let mut best: Option<(usize, usize)> = None;
+        let mut start = 0;
+        while start < N {
+            let hash = routes[order[start]].shape_hash;
+            let mut end = start + 1;
+            while end < N && routes[order[end]].shape_hash == hash {
+                end += 1;
+            }
+            // Routes of one shape (usually a handful: GET, POST, .. of one path).
+            let mut a = start;
+            while a < end {
+                let mut b = a + 1;
+                while b < end {
+                    let (x, y) = (order[a], order[b]);
+                    let (first, second) = if x < y { (x, y) } else { (y, x) };
+                    let earlier = match best {
+                        Some((_, s)) => second < s,
+                        None => true,
+                    };
+                    if earlier && same(&routes[first], &routes[second]) {
+                        best = Some((first, second));
+                    }
+                    b += 1;
+                }
+                a += 1;
+            }
+            start = end;
+        }
+        match best {
+            Some((first, second)) => {
+                let (a, b) = (&routes[first], &routes[second]);
+                Duplicate {
+                    second,
+                    message: ConstMessage::duplicate_route(
+                        a.name, a.methods, a.pattern, b.name, b.methods, b.pattern,
+                    ),
+                }
+            }
+            None => Duplicate {
+                second: usize::MAX,
+                message: ConstMessage::new(),
+            },
+        }
+    }
+}
+
+const fn same(a: &RouteKey, b: &RouteKey) -> bool {
+    same_route(a.methods, a.pattern, b.methods, b.pattern)
+}
+
+/// Sorts indices into `routes` by shape hash (heapsort: in place, no recursion, n log n).
+const fn heap_sort_by_hash<const N: usize>(order: &mut [usize; N], routes: &[RouteKey; N]) {
+    let mut start = N / 2;
+    while start > 0 {
+        start -= 1;
+        sift_down(order, routes, start, N);
+    }
+    let mut end = N;
+    while end > 1 {
+        end -= 1;
+        let top = order[0];
+        order[0] = order[end];
+        order[end] = top;
+        sift_down(order, routes, 0, end);
+    }
+}
+
+const fn sift_down<const N: usize>(
+    order: &mut [usize; N],
+    routes: &[RouteKey; N],
+    mut root: usize,
+    end: usize,
+) {
+    loop {
+        let mut child = 2 * root + 1;
+        if child >= end {
+            return;
+        }
+        if child + 1 < end && routes[order[child + 1]].shape_hash > routes[order[child]].shape_hash
+        {
+            child += 1;
+        }
+        if routes[order[child]].shape_hash <= routes[order[root]].shape_hash {
+            return;
+        }
+        let parent = order[root];
+        order[root] = order[child];
+        order[child] = parent;
+        root = child;
+    }
+}
+
 /// Whether two routes answer the same requests: a method in common and the same pattern
 /// once parameter names are ignored (`/u/<int:id>` and `/u/<int:uid>` are the same).
 /// A `const fn`, so `collect_routes!` can reject duplicates at compile time.
@@ -368,6 +495,82 @@ mod tests {
         let m = ConstMessage::new().push("x").push(&long);
         assert!(m.as_str().len() <= 1024 && m.as_str().len() > 1000);
         assert!(m.as_str().ends_with('\u{e9}'));
+    }
+
+    fn key(
+        name: &'static str,
+        methods: &'static [&'static str],
+        pattern: &'static str,
+    ) -> RouteKey {
+        let shape_hash = crate::router::parse(pattern).unwrap().shape_hash();
+        RouteKey {
+            name,
+            pattern,
+            methods,
+            shape_hash,
+        }
+    }
+
+    #[test]
+    fn duplicate_search_over_a_table() {
+        const NONE: Duplicate = Duplicate::find(&[]);
+        assert_eq!(NONE.second, usize::MAX);
+
+        // Same path, other methods; same methods, other converters: no duplicate.
+        let distinct = [
+            key("a", &["GET"], "/x"),
+            key("b", &["POST", "PUT"], "/x"),
+            key("c", &["GET"], "/x/<int:id>"),
+            key("d", &["GET"], "/x/<id>"),
+            key("e", &["DELETE"], "/x"),
+        ];
+        assert_eq!(Duplicate::find(&distinct).second, usize::MAX);
+
+        // Far apart in a large table, and the pair whose second handler comes first wins.
+        let mut table: Vec<RouteKey> = (0..500)
+            .map(|i| {
+                let pattern: &'static str =
+                    Box::leak(format!("/r{i}/items/<int:id>").into_boxed_str());
+                key("h", &["GET"], pattern)
+            })
+            .collect();
+        table[400] = key("late", &["GET", "PUT"], "/r3/items/<int:other>");
+        table[300] = key("early", &["PUT"], "/r499/items/<int:x>");
+        table[499] = key("last", &["PUT"], "/r499/items/<int:y>");
+        let table: [RouteKey; 500] = table.try_into().ok().unwrap();
+        let found = Duplicate::find(&table);
+        assert_eq!(found.second, 400);
+        assert_eq!(
+            found.message.as_str(),
+            "`h` and `late` are the same route: both answer GET on `/r3/items/<int:id>` and \
+             `/r3/items/<int:other>`, which differ only in parameter names; remove one, or \
+             change its path or methods"
+        );
+    }
+
+    /// The macros hash shapes with the grammar crate; `same_route` compares them here. Two
+    /// patterns `same_route` calls equal must hash alike, or a duplicate would go unseen.
+    #[test]
+    fn same_shape_means_same_hash() {
+        let patterns: Vec<&str> = crate::router::pattern::cases::CASES
+            .iter()
+            .filter(|(_, expected)| expected.is_ok())
+            .map(|(text, _)| *text)
+            .chain(["/u/<a>", "/u/<string:b>", "/u/<int:a>", "/u/<int:b>", "/"])
+            .collect();
+        for a in &patterns {
+            for b in &patterns {
+                let (ha, hb) = (
+                    crate::router::parse(a).unwrap().shape_hash(),
+                    crate::router::parse(b).unwrap().shape_hash(),
+                );
+                if same_route(&["GET"], a, &["GET"], b) {
+                    assert_eq!(ha, hb, "{a} and {b}");
+                } else {
+                    assert_ne!(ha, hb, "{a} and {b}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::str::FromStr;
+use std::task::{Context, Poll};
 
 use crate::error::{panic_message, Failure, HttpError};
 use crate::extract::FromRequest;
@@ -37,6 +39,15 @@ pub trait RouteInfo {
     const PATTERN: &'static str;
     /// The methods, upper case.
     const METHODS: &'static [&'static str];
+    /// The pattern's [`shape_hash`](crate::router::Pattern::shape_hash).
+    const SHAPE_HASH: u64;
+    /// All of the above, for `collect_routes!`'s duplicate check.
+    const KEY: RouteKey = RouteKey {
+        name: Self::NAME,
+        pattern: Self::PATTERN,
+        methods: Self::METHODS,
+        shape_hash: Self::SHAPE_HASH,
+    };
     /// The route, ready for `App::routes`.
     fn route() -> crate::Route;
     /// The pattern with each parameter replaced by its (percent-encoded) field.
@@ -45,6 +56,59 @@ pub trait RouteInfo {
 
 pub fn box_future<F: Future<Output = Response> + Send + 'static>(f: F) -> HandlerFuture {
     Box::pin(f)
+}
+
+/// The future of an async handler that takes only path parameters, as a response: the
+/// handler's own future, boxed, with no `async` block of the route's around it (one future
+/// type less per route is what keeps large apps cheap to compile).
+pub fn respond<F>(handler: F) -> HandlerFuture
+where
+    F: Future + Send + 'static,
+    F::Output: IntoResponse,
+{
+    Box::pin(Respond { handler })
+}
+
+pin_project_lite::pin_project! {
+    /// See [`respond`].
+    pub struct Respond<F> {
+        #[pin]
+        handler: F,
+    }
+}
+
+impl<F> Future for Respond<F>
+where
+    F: Future,
+    F::Output: IntoResponse,
+{
+    type Output = Response;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        self.project()
+            .handler
+            .poll(cx)
+            .map(IntoResponse::into_response)
+    }
+}
+
+/// A response known before the handler runs (a path parameter that does not parse).
+pub fn ready(res: Response) -> HandlerFuture {
+    Box::pin(std::future::ready(res))
+}
+
+/// A plain (non-async) handler that takes only path parameters, on the blocking pool.
+pub fn blocking<F, R>(handler: F) -> HandlerFuture
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: IntoResponse + 'static,
+{
+    Box::pin(run_blocking(handler))
+}
+
+/// The routing check of a route whose path parameters take any text.
+pub fn accept_any(_values: &[&str]) -> bool {
+    true
 }
 
 /// A path parameter converted to its argument's type by `parse` (one of [`parse_int`],

@@ -18,7 +18,7 @@
 //! case where a segment matches all four kinds of branch at every level, by `4^depth`),
 //! whatever the number of registered routes. Routes only widen hash maps, never the walk.
 
-pub mod pattern;
+pub use httpserver_pattern as pattern;
 mod tree;
 
 use std::fmt;

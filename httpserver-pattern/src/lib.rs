@@ -1,14 +1,26 @@
-//! The route-pattern grammar, defined once.
+//! The route-pattern grammar of [httpserver](https://docs.rs/httpserver), defined once.
 //!
-//! The runtime router parses patterns with it, and the proc-macro crate includes this very
-//! file (`#[path = "../../httpserver/src/router/pattern.rs"] mod pattern;`) so that a bad
-//! pattern is a compile error with the same message. Hence: `std` only, no `crate::` paths.
+//! Both the runtime router and the route attributes (`httpserver-macros`) parse patterns
+//! with this crate, so a pattern the router would refuse is a compile error with the same
+//! message. Users do not depend on it directly: `httpserver` re-exports what they need.
 //!
 //! Grammar: a pattern starts with `/` and is a sequence of `/`-separated segments. A segment
 //! is either literal text or exactly one parameter `<name>` / `<converter:name>`; only the
 //! last segment may be empty (a trailing slash, or the root `/`), and `<path:name>` must be
 //! the last segment.
-#![allow(dead_code)]
+//!
+//! ```
+//! use httpserver_pattern::{parse, Converter, Segment};
+//!
+//! let pattern = parse("/users/<int:id>").unwrap();
+//! assert_eq!(pattern.params().collect::<Vec<_>>(), [("id", Converter::Int)]);
+//! assert_eq!(pattern.shape(), "/users/<int>");
+//! assert!(matches!(&pattern.segments[0], Segment::Static(s) if s == "users"));
+//!
+//! let err = parse("/users/<int:id").unwrap_err();
+//! assert!(err.message.contains("is never closed"));
+//! ```
+#![warn(missing_docs)]
 
 use std::fmt;
 
@@ -94,12 +106,18 @@ pub enum Segment {
     /// segment (a trailing slash, or the root).
     Static(String),
     /// A parameter that captures the segment (or, for `Path`, the rest of the path).
-    Param { converter: Converter, name: String },
+    Param {
+        /// What the segment must look like, and how its value converts.
+        converter: Converter,
+        /// The parameter's name: the handler argument that receives it.
+        name: String,
+    },
 }
 
 /// A parsed route pattern: `"/"` is `[Static("")]`, `"/x/"` is `[Static("x"), Static("")]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pattern {
+    /// The segments, in order.
     pub segments: Vec<Segment>,
 }
 
@@ -116,6 +134,13 @@ impl Pattern {
     /// with the same shape match exactly the same paths, so they are duplicates.
     pub fn shape(&self) -> String {
         self.render(|converter, _| format!("<{converter}>"))
+    }
+
+    /// A 64-bit FNV-1a hash of [`shape`](Pattern::shape): equal for patterns of the same
+    /// shape. `collect_routes!` sorts its handlers by it to find duplicates in
+    /// O(n log n) at compile time (equal hashes are then compared in full).
+    pub fn shape_hash(&self) -> u64 {
+        fnv1a(self.shape().as_bytes())
     }
 
     fn render(&self, param: impl Fn(Converter, &str) -> String) -> String {
@@ -145,6 +170,7 @@ impl fmt::Display for Pattern {
 /// the macros show it verbatim as a compile error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PatternError {
+    /// The whole message, ready to show.
     pub message: String,
 }
 
@@ -393,9 +419,22 @@ fn check_placement(
     Ok(())
 }
 
+/// 64-bit FNV-1a: tiny, std-only and stable across releases and platforms, which a hash
+/// computed by a proc macro and compared in another crate's `const` needs.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
 /// The shared table of grammar cases: pattern → `Ok(shape)` or `Err(part of the message)`.
 /// Dependency-free so the macro crate can run the same table.
+#[doc(hidden)]
 pub mod cases {
+    /// Each pattern with its shape, or a part of its error message.
     pub const CASES: &[(&str, Result<&str, &str>)] = &[
         // Valid patterns and their shapes.
         ("/", Ok("/")),
