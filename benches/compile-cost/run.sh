@@ -8,14 +8,14 @@
 # round, each N and each framework in turn rebuilds the app crate alone (debug,
 # CARGO_INCREMENTAL=0) and records wall seconds and peak RSS (GNU time: the largest process
 # of the build, i.e. rustc). Prints the medians and the ratios against axum and actix-web.
-# Knobs (environment): SIZES ("100 500 2000"), ROUNDS (1), FRAMEWORKS, LTO_SIZE (empty: skip;
+# Knobs (environment): SIZES ("100 500 2000"), ROUNDS (3), FRAMEWORKS, LTO_SIZE (empty: skip;
 # else also a release build with fat LTO of that many routes, per framework).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 SIZES="${SIZES:-100 500 2000}"
-ROUNDS="${ROUNDS:-1}"
+ROUNDS="${ROUNDS:-3}"
 FRAMEWORKS="${FRAMEWORKS:-httpserver axum actix}"
 LTO_SIZE="${LTO_SIZE:-}"
 
@@ -71,6 +71,14 @@ for fw in httpserver axum actix; do generate "$fw" 2; done
 for fw in $FRAMEWORKS; do
     (cd "$work" && cargo build --quiet -p "app-$fw")
     [ -z "$LTO_SIZE" ] || (cd "$work" && cargo build --quiet --release -p "app-$fw")
+done
+
+# One unmeasured build of each app at the first size: the first build after the
+# dependencies is slower (cold caches), and would count against whoever comes first.
+first_size="${SIZES%% *}"
+for fw in $FRAMEWORKS; do
+    generate "$fw" "$first_size"
+    (cd "$work" && cargo build --quiet -p "app-$fw")
 done
 
 raw="$here/target/results.tsv"

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 use syn::ext::IdentExt;
-use syn::{LitStr, Receiver, Signature, Type};
+use syn::{GenericArgument, LitStr, PathArguments, Receiver, ReturnType, Signature, Type};
 
 use httpserver_pattern::Converter;
 
@@ -58,6 +58,53 @@ pub fn signature_errors(sig: &Signature, fn_name: &str) -> Vec<syn::Error> {
         ));
     }
     errors
+}
+
+/// `Result<_, String>` (or `&str`): text says nothing of the status, and is not an error type
+/// a handler may return. Caught here, where the message can say what to write instead.
+pub fn text_error_type(sig: &Signature, fn_name: &str) -> Option<syn::Error> {
+    let ReturnType::Type(_, ty) = &sig.output else {
+        return None;
+    };
+    let Type::Path(path) = strip(ty) else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    if last.ident != "Result" || args.args.len() != 2 {
+        return None;
+    }
+    let Some(GenericArgument::Type(error)) = args.args.iter().nth(1) else {
+        return None;
+    };
+    let is_text = match strip(error) {
+        Type::Path(p) => p.qself.is_none() && p.path.is_ident("String"),
+        Type::Reference(r) => matches!(strip(&r.elem), Type::Path(p) if p.path.is_ident("str")),
+        _ => false,
+    };
+    is_text.then(|| {
+        let written = error.to_token_stream().to_string().replace("& ", "&");
+        syn::Error::new_spanned(
+            error,
+            format!(
+                "`{fn_name}` returns `Result<_, {written}>`, but a handler's error type must \
+                 implement `std::error::Error`: return `Result<_, HttpError>` and write \
+                 `Err(HttpError::new(400, message))` (or `Err(abort(404))`), or use any type \
+                 that implements `std::error::Error + Send + Sync + 'static` (a 500 unless \
+                 `App::error_handler_for` handles it)"
+            ),
+        )
+    })
+}
+
+fn strip(ty: &Type) -> &Type {
+    match ty {
+        Type::Group(g) => strip(&g.elem),
+        Type::Paren(p) => strip(&p.elem),
+        other => other,
+    }
 }
 
 /// Argument types the generated code cannot bind.

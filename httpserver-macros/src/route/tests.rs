@@ -421,3 +421,34 @@ fn several_errors_at_once() {
     );
     assert_eq!(errors_of(&out).len(), 3, "{out}");
 }
+
+#[test]
+fn text_error_types_are_refused_with_what_to_write() {
+    for (ret, written) in [
+        (quote!(Result<String, String>), "Result<_, String>"),
+        (
+            quote!(std::result::Result<(), &'static str>),
+            "Result<_, &'static str>",
+        ),
+    ] {
+        let out = expand_str(GET, quote!("/"), quote!(async fn h() -> #ret { todo!() }));
+        let errors = errors_of(&out);
+        assert_eq!(errors.len(), 1, "{out}");
+        assert!(
+            errors[0].starts_with(&format!(
+                "`h` returns `{written}`, but a handler's error type"
+            )),
+            "{errors:?}"
+        );
+        assert!(errors[0].contains("Result<_, HttpError>"), "{errors:?}");
+    }
+    // Error types that are errors, and results that are not a handler's return type.
+    for ret in [
+        quote!(Result<String, HttpError>),
+        quote!(Result<String, std::io::Error>),
+        quote!(Option<Result<String, String>>),
+    ] {
+        let out = expand_str(GET, quote!("/"), quote!(async fn h() -> #ret { todo!() }));
+        assert!(errors_of(&out).is_empty(), "{out}");
+    }
+}

@@ -70,6 +70,7 @@ pub fn route(func: &HandlerFn, attr: RouteArgs) -> Result<Route, Failed> {
         return Err(fail(errors, Vec::new(), true));
     }
     errors.extend(messages::signature_errors(sig, &fn_name));
+    errors.extend(messages::text_error_type(sig, &fn_name));
 
     let args = parse::args(sig);
     for arg in &args {

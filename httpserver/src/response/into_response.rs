@@ -21,7 +21,8 @@ use crate::error::{Failure, HttpError, IntoStatusCode};
 #[diagnostic::on_unimplemented(
     message = "a handler cannot return `{Self}`",
     label = "this type has no HTTP response form",
-    note = "return a `String`, `&'static str`, `serde_json::Value`, `Json<T>`, `Html<T>`, `Vec<u8>`, `Bytes`, `Response`, `Redirect`, `()`, an `Option` or `Result` of those, or a `(body, status)` / `(body, status, headers)` tuple"
+    note = "to send `{Self}` as JSON, wrap it: return `Json<{Self}>` (`Json(value)`), which works for any `T: serde::Serialize`",
+    note = "a handler returns a `String`, `&'static str`, `serde_json::Value`, `Json<T>`, `Html<T>`, `Vec<u8>`, `Bytes`, `Response`, `Redirect`, `()`, an `Option` or `Result` of those, or a `(body, status)` / `(body, status, headers)` tuple"
 )]
 pub trait IntoResponse {
     /// Builds the response.
