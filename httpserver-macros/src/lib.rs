@@ -26,6 +26,7 @@ use proc_macro::TokenStream;
 
 mod args;
 mod collect;
+mod group;
 mod route;
 mod suggest;
 mod url;
@@ -160,4 +161,35 @@ pub fn collect_routes(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn url_for(input: TokenStream) -> TokenStream {
     url::expand(input.into()).into()
+}
+
+/// Puts the handlers of an inline module under one path prefix, as a group with hooks of
+/// its own (Flask's blueprints, axum's `nest`).
+///
+/// ```
+/// use httpserver::{group, url_for, App};
+///
+/// #[group("/admin")]
+/// mod admin {
+///     use httpserver::get;
+///
+///     #[get("/users")] // serves /admin/users
+///     pub async fn users() -> &'static str {
+///         "[]"
+///     }
+/// }
+///
+/// assert_eq!(url_for!(admin::users), "/admin/users");
+/// let app = App::new().group(admin::group());
+/// ```
+///
+/// Each route attribute of the module's functions (`#[get]`, `#[route]`, .., however they
+/// are imported) gets the prefix written in front of its path, so `url_for!` and the
+/// compile-time checks see the full path. The module gains `pub fn group() ->
+/// httpserver::Group`, its routes, to which hooks limited to the group can be added (see
+/// `httpserver::Group`). Only the module's own functions are rewritten, not those of modules
+/// inside it.
+#[proc_macro_attribute]
+pub fn group(args: TokenStream, item: TokenStream) -> TokenStream {
+    group::expand(args.into(), item.into()).into()
 }

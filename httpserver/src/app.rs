@@ -19,6 +19,7 @@ use crate::request::Request;
 use crate::response::{IntoResponse, Response};
 use crate::route::Route;
 use crate::service::AppService;
+use crate::session::{SessionCookie, SessionKeys};
 use crate::testing::TestClient;
 
 type StateMap = HashMap<TypeId, Arc<dyn Any + Send + Sync>>;
@@ -66,6 +67,8 @@ pub struct App {
     after: Vec<AfterHook>,
     errors: ErrorHandlers,
     config: Config,
+    secret_keys: Vec<Vec<u8>>,
+    session_cookie: SessionCookie,
     handle: AppHandle,
 }
 
@@ -85,6 +88,8 @@ impl App {
             after: Vec::new(),
             errors: ErrorHandlers::default(),
             config: Config::default(),
+            secret_keys: Vec::new(),
+            session_cookie: SessionCookie::new(),
             handle: AppHandle::detached(),
         }
     }
@@ -97,10 +102,48 @@ impl App {
         self
     }
 
+    /// Adds the routes of a [`#[group]`](crate::group) module with the group's own hooks
+    /// (see [`Group`](crate::Group)). Its routes conflict with others as any routes do.
+    pub fn group(mut self, group: crate::Group) -> Self {
+        self.routes.extend(group.into_routes());
+        self
+    }
+
     /// Registers shared state, taken by handlers as [`State<T>`](crate::State) and
     /// reachable as `req.app().state::<T>()`. One value per type; a second replaces the first.
     pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
         self.state.insert(TypeId::of::<T>(), Arc::new(value));
+        self
+    }
+
+    /// The key that seals [`Session`](crate::Session) cookies: at least 32 random bytes,
+    /// kept out of the source (an environment variable, a secret store). Instances that
+    /// share it share sessions. A shorter key, or a handler taking `Session` in an app
+    /// without one, keeps the app from starting with an error that says so.
+    ///
+    /// ```no_run
+    /// let app = httpserver::App::new().secret_key(std::env::var("APP_SECRET").unwrap());
+    /// ```
+    pub fn secret_key(self, key: impl AsRef<[u8]>) -> Self {
+        self.secret_keys([key])
+    }
+
+    /// Several keys, to rotate them: the first seals new sessions, every one opens them.
+    /// Put the new key first and keep the old one until the sessions it sealed have expired.
+    ///
+    /// ```no_run
+    /// let (new, old) = (std::env::var("APP_SECRET").unwrap(), std::env::var("APP_SECRET_OLD").unwrap());
+    /// let app = httpserver::App::new().secret_keys([new, old]);
+    /// ```
+    pub fn secret_keys<K: AsRef<[u8]>>(mut self, keys: impl IntoIterator<Item = K>) -> Self {
+        self.secret_keys = keys.into_iter().map(|k| k.as_ref().to_vec()).collect();
+        self
+    }
+
+    /// How the session cookie is sent: name, `Max-Age`, `Secure`, `SameSite` (see
+    /// [`SessionCookie`]).
+    pub fn session_cookie(mut self, cookie: SessionCookie) -> Self {
+        self.session_cookie = cookie;
         self
     }
 
@@ -316,36 +359,54 @@ impl App {
 
     /// Freezes the app into what serves requests: the route table and shared state.
     pub(crate) fn into_core(self) -> std::io::Result<Arc<AppCore>> {
-        check_state(&self.routes, &self.state)
-            .map_err(|msg| std::io::Error::new(std::io::ErrorKind::InvalidInput, msg))?;
-        // Set once; an app built twice from clones of one handle keeps the first state.
-        let _ = self.handle.inner.state.set(self.state);
-        let router = build_router(self.routes)
-            .map_err(|msg| std::io::Error::new(std::io::ErrorKind::InvalidInput, msg))?;
+        let invalid = |msg| std::io::Error::new(std::io::ErrorKind::InvalidInput, msg);
+        let mut state = self.state;
+        if !self.secret_keys.is_empty() {
+            let keys = SessionKeys::new(&self.secret_keys, self.session_cookie).map_err(invalid)?;
+            state.insert(TypeId::of::<SessionKeys>(), Arc::new(keys));
+        }
+        check_state(&self.routes, &state).map_err(invalid)?;
+        let state = Arc::new(state);
+        // A handle given out before serving reaches this app's state too; the first app
+        // started from it wins there. The requests' own handle is this app's alone, so
+        // clones of one app given different state each see their own.
+        let _ = self.handle.inner.state.set(Arc::clone(&state));
+        let handle = self.handle.with_state(state);
+        let router = build_router(self.routes).map_err(invalid)?;
         Ok(Arc::new(AppCore {
             router,
             before: self.before,
             after: self.after,
             errors: self.errors,
             config: self.config,
-            handle: self.handle,
+            handle,
         }))
     }
 }
 
-/// Every `State<T>` a handler takes must be registered: found at start-up, not as a 500
-/// on the first request that reaches the handler.
+/// Every `State<T>` a handler takes must be registered, and a handler taking `Session`
+/// needs a secret key: found at start-up, not as a 500 on the first request.
 fn check_state(routes: &[Route], state: &StateMap) -> Result<(), String> {
     for route in routes {
         for need in route.state_needs() {
-            if !state.contains_key(&need.type_id) {
-                return Err(format!(
+            if state.contains_key(&need.type_id) {
+                continue;
+            }
+            return Err(if need.secret_key {
+                format!(
+                    "`{}` takes `Session`, but the app has no secret key to seal sessions \
+                     with; set one with `App::secret_key(..)` (at least 32 random bytes, from \
+                     the environment, e.g. `std::env::var(\"APP_SECRET\")`)",
+                    route.name()
+                )
+            } else {
+                format!(
                     "`{}` takes `State<{}>`, but the app has no state of that type; \
                      register one with `App::state(..)`",
                     route.name(),
                     need.type_name
-                ));
-            }
+                )
+            });
         }
     }
     Ok(())
@@ -367,16 +428,26 @@ pub struct AppHandle {
 }
 
 struct HandleInner {
-    shutdown: watch::Sender<bool>,
-    state: OnceLock<StateMap>,
+    shutdown: Arc<watch::Sender<bool>>,
+    state: OnceLock<Arc<StateMap>>,
 }
 
 impl AppHandle {
     pub(crate) fn detached() -> Self {
         AppHandle {
             inner: Arc::new(HandleInner {
-                shutdown: watch::Sender::new(false),
+                shutdown: Arc::new(watch::Sender::new(false)),
                 state: OnceLock::new(),
+            }),
+        }
+    }
+
+    /// A handle that shuts down what this one does, holding `state`.
+    fn with_state(&self, state: Arc<StateMap>) -> Self {
+        AppHandle {
+            inner: Arc::new(HandleInner {
+                shutdown: Arc::clone(&self.inner.shutdown),
+                state: OnceLock::from(state),
             }),
         }
     }

@@ -161,13 +161,23 @@ async fn dispatch(core: &AppCore, incoming: Incoming) -> Response {
         client_addr,
         app: core.handle.clone(),
     });
+    let group = match &outcome {
+        Outcome::Routed(route) => route.group_hooks(),
+        _ => None,
+    };
     let response = match outcome {
         // Refused before routing (body over the limit, too slow, undecodable path): no
         // hook that expects a well-formed request sees it.
         Outcome::Refused(response) => response,
         Outcome::Routed(route) => match run_before(&core.before, &request).await {
             Some(early) => early,
-            None => run_handler(route, request.clone()).await,
+            None => match group {
+                Some(group) => match run_before(&group.before, &request).await {
+                    Some(early) => early,
+                    None => run_handler(route, request.clone()).await,
+                },
+                None => run_handler(route, request.clone()).await,
+            },
         },
         Outcome::Unrouted(response) => run_before(&core.before, &request).await.unwrap_or(response),
     };
@@ -183,10 +193,16 @@ async fn dispatch(core: &AppCore, incoming: Incoming) -> Response {
     } else {
         response
     };
-    if core.after.is_empty() {
-        return response;
-    }
-    run_after(&core.after, &request, response).await
+    let response = match group {
+        Some(group) if !group.after.is_empty() => run_after(&group.after, &request, response).await,
+        _ => response,
+    };
+    let response = if core.after.is_empty() {
+        response
+    } else {
+        run_after(&core.after, &request, response).await
+    };
+    crate::session::save(&request, response)
 }
 
 /// The answer to a request target that is not a decodable path: `OPTIONS *` asks what
@@ -262,12 +278,29 @@ async fn run_handler(route: &Route, request: Request) -> Response {
     response
 }
 
+/// A failed handler is logged through `tracing`; an app without a subscriber gets the line
+/// on stderr instead, as Flask prints a traceback, so that no 500 goes unexplained.
 fn log_failure(handler: &str, response: &Response) {
-    match response.failure() {
-        Some(Failure::Other(e)) => tracing::error!(handler, error = %e, "handler failed"),
-        Some(Failure::Panic(msg)) => tracing::error!(handler, panic = %msg, "handler panicked"),
-        Some(Failure::Http(e)) => tracing::debug!(handler, error = %e, "handler answered an error"),
-        None => {}
+    let line = match response.failure() {
+        Some(Failure::Other(e)) => {
+            tracing::error!(handler, error = %e, "handler failed");
+            format!(
+                "handler `{handler}` failed: {}",
+                crate::error::cause_chain(e.as_ref())
+            )
+        }
+        Some(Failure::Panic(msg)) => {
+            tracing::error!(handler, panic = %msg, "handler panicked");
+            format!("handler `{handler}` panicked: {msg}")
+        }
+        Some(Failure::Http(e)) => {
+            tracing::debug!(handler, error = %e, "handler answered an error");
+            return;
+        }
+        None => return,
+    };
+    if !tracing::dispatcher::has_been_set() {
+        eprintln!("error: {line}");
     }
 }
 

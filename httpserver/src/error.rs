@@ -156,3 +156,15 @@ pub(crate) fn default_500() -> crate::Response {
         .with_status(StatusCode::INTERNAL_SERVER_ERROR)
         .with_content_type("text/plain; charset=utf-8")
 }
+
+/// `error: cause: cause ...`: an error and its sources on one line, for the log.
+pub(crate) fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        line.push_str(": ");
+        line.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    line
+}

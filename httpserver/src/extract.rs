@@ -1,5 +1,6 @@
 //! Extractors: handler arguments that are not path parameters, built from the request.
 
+use std::future::Future;
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -9,46 +10,66 @@ use crate::error::HttpError;
 use crate::request::Request;
 use crate::response::Json;
 
-/// A handler argument built from the request: [`Request`], [`State<T>`], [`Json<T>`],
-/// [`Query<T>`] and [`Form<T>`]. Implement it for your own types to take them as
-/// arguments too.
+/// A handler argument built from the request: [`Request`], [`State<T>`], [`Ext<T>`],
+/// [`Json<T>`], [`Query<T>`], [`Form<T>`] and [`Session`](crate::Session). Implement it for
+/// your own types to take them as arguments too. It is async, so an extractor may await
+/// (a database, a session store); write the impl as an `async fn`.
 ///
 /// ```
-/// use httpserver::{FromRequest, HttpError, Request};
-/// struct ApiKey(String);
-/// impl FromRequest for ApiKey {
-///     fn from_request(req: &Request) -> Result<Self, HttpError> {
-///         req.header("x-api-key")
-///             .map(|k| ApiKey(k.to_owned()))
-///             .ok_or_else(|| HttpError::new(401, "missing x-api-key"))
+/// use httpserver::{get, FromRequest, HttpError, Request};
+///
+/// struct User {
+///     name: String,
+/// }
+///
+/// impl FromRequest for User {
+///     async fn from_request(req: &Request) -> Result<Self, HttpError> {
+///         let key = req.header("x-api-key").ok_or_else(|| HttpError::new(401, "missing x-api-key"))?;
+///         let name = lookup(key).await.ok_or_else(|| HttpError::new(403, "unknown key"))?;
+///         Ok(User { name })
 ///     }
 /// }
+///
+/// async fn lookup(key: &str) -> Option<String> {
+///     (key == "k1").then(|| "ann".to_owned()) // a database, in a real app
+/// }
+///
+/// #[get("/me")]
+/// async fn me(user: User) -> String {
+///     user.name
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// let req = Request::builder("GET", "/").header("x-api-key", "k1").build();
-/// assert_eq!(ApiKey::from_request(&req).unwrap().0, "k1");
+/// assert_eq!(User::from_request(&req).await.unwrap().name, "ann");
+/// # });
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is neither a path parameter nor an extractor",
     label = "no path parameter has this argument's name, and `{Self}` cannot be built from a request",
-    note = "an argument either has the name of a `<parameter>` in the route's path, or one of the types Request, State<T>, Json<T>, Query<T>, Form<T> (or a type that implements FromRequest)"
+    note = "an argument either has the name of a `<parameter>` in the route's path, or one of the types Request, State<T>, Ext<T>, Session, Json<T>, Query<T>, Form<T> (or a type that implements FromRequest)"
 )]
 pub trait FromRequest: Sized {
-    /// Builds the value, or says which error response to send instead.
-    fn from_request(req: &Request) -> Result<Self, HttpError>;
+    /// Builds the value, or says which error response to send instead. The future is
+    /// `Send`, since handlers run on a multi-threaded runtime.
+    fn from_request(req: &Request) -> impl Future<Output = Result<Self, HttpError>> + Send;
 }
 
 impl FromRequest for Request {
-    fn from_request(req: &Request) -> Result<Self, HttpError> {
+    async fn from_request(req: &Request) -> Result<Self, HttpError> {
         Ok(req.clone())
     }
 }
 
 impl<T: DeserializeOwned> FromRequest for Json<T> {
-    fn from_request(req: &Request) -> Result<Self, HttpError> {
+    async fn from_request(req: &Request) -> Result<Self, HttpError> {
         req.json().map(Json)
     }
 }
 
-/// Shared application state registered with [`App::state`](crate::App::state).
+/// Shared application state registered with [`App::state`](crate::App::state). It derefs
+/// to `T`, so `db.query(..)` or `sessions.0.lock()` reach `T` and its fields directly; one
+/// value is shared by every request (clone it out with [`State::arc`]).
 ///
 /// An app whose handlers take a `State<T>` that was never registered refuses to start
 /// (`serve` and `run` return an error naming the handler and `T`), rather than answer
@@ -68,7 +89,23 @@ impl<T: DeserializeOwned> FromRequest for Json<T> {
 /// let app = App::new().state(Greeting { text: "hi" }).routes(httpserver::collect_routes![greet]);
 /// ```
 #[derive(Debug)]
-pub struct State<T>(pub Arc<T>);
+pub struct State<T>(Arc<T>);
+
+impl<T> State<T> {
+    /// The shared value itself, to keep beyond the request (a spawned task, say). An
+    /// associated function, so that it never hides a method of `T`.
+    ///
+    /// ```
+    /// use httpserver::State;
+    /// # fn demo(counter: State<std::sync::atomic::AtomicU64>) {
+    /// let counter = State::arc(&counter);
+    /// std::thread::spawn(move || counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    /// # }
+    /// ```
+    pub fn arc(this: &Self) -> Arc<T> {
+        Arc::clone(&this.0)
+    }
+}
 
 impl<T> Clone for State<T> {
     fn clone(&self) -> Self {
@@ -84,7 +121,7 @@ impl<T> Deref for State<T> {
 }
 
 impl<T: Send + Sync + 'static> FromRequest for State<T> {
-    fn from_request(req: &Request) -> Result<Self, HttpError> {
+    async fn from_request(req: &Request) -> Result<Self, HttpError> {
         match req.app().state_arc::<T>() {
             Some(state) => Ok(State(state)),
             None => {
@@ -105,14 +142,16 @@ impl<T: Send + Sync + 'static> FromRequest for State<T> {
 /// #[derive(serde::Deserialize)]
 /// struct Page { page: u32 }
 /// let req = Request::builder("GET", "/list?page=3").build();
-/// let Query(p) = Query::<Page>::from_request(&req).unwrap();
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let Query(p) = Query::<Page>::from_request(&req).await.unwrap();
 /// assert_eq!(p.page, 3);
+/// # });
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Query<T>(pub T);
 
 impl<T: DeserializeOwned> FromRequest for Query<T> {
-    fn from_request(req: &Request) -> Result<Self, HttpError> {
+    async fn from_request(req: &Request) -> Result<Self, HttpError> {
         serde_urlencoded::from_str(req.query_string())
             .map(Query)
             .map_err(|e| HttpError::new(400, format!("invalid query string: {e}")))
@@ -133,13 +172,15 @@ impl<T> Deref for Query<T> {
 /// #[derive(serde::Deserialize)]
 /// struct Login { user: String }
 /// let req = Request::builder("POST", "/login").body("user=ann").build();
-/// assert_eq!(Form::<Login>::from_request(&req).unwrap().0.user, "ann");
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// assert_eq!(Form::<Login>::from_request(&req).await.unwrap().0.user, "ann");
+/// # });
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Form<T>(pub T);
 
 impl<T: DeserializeOwned> FromRequest for Form<T> {
-    fn from_request(req: &Request) -> Result<Self, HttpError> {
+    async fn from_request(req: &Request) -> Result<Self, HttpError> {
         serde_urlencoded::from_bytes(req.body())
             .map(Form)
             .map_err(|e| HttpError::new(400, format!("invalid form body: {e}")))
@@ -150,5 +191,65 @@ impl<T> Deref for Form<T> {
     type Target = T;
     fn deref(&self) -> &T {
         &self.0
+    }
+}
+
+/// A value a hook attached to the request with [`Request::set`]: the user a before hook
+/// loaded, say, handed to the handler instead of loaded again. A handler taking `Ext<T>`
+/// when no `T` was set answers 500 (and the log says which type was missing); take
+/// `Option<Ext<T>>` where the value is optional.
+///
+/// ```
+/// use httpserver::{collect_routes, get, App, Ext, Request, Response};
+///
+/// #[derive(Clone)]
+/// struct User {
+///     name: String,
+/// }
+///
+/// async fn load_user(req: Request) -> Option<Response> {
+///     req.set(User { name: "ann".into() });
+///     None
+/// }
+///
+/// #[get("/me")]
+/// async fn me(Ext(user): Ext<User>) -> String {
+///     user.name
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let app = App::new().before_request(load_user).routes(collect_routes![me]);
+/// assert_eq!(app.test_client().get("/me").send().await.text(), "ann");
+/// # });
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ext<T>(pub T);
+
+impl<T: Clone + Send + Sync + 'static> FromRequest for Ext<T> {
+    async fn from_request(req: &Request) -> Result<Self, HttpError> {
+        match req.get::<T>() {
+            Some(value) => Ok(Ext(value)),
+            None => {
+                tracing::error!(
+                    "a handler takes Ext<{}>, but no hook set a value of that type on the request",
+                    std::any::type_name::<T>()
+                );
+                Err(HttpError::new(500, "Internal Server Error"))
+            }
+        }
+    }
+}
+
+impl<T> Deref for Ext<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// `None` where `T` would have refused the request: an optional extractor.
+impl<T: FromRequest + Send> FromRequest for Option<T> {
+    async fn from_request(req: &Request) -> Result<Self, HttpError> {
+        Ok(T::from_request(req).await.ok())
     }
 }

@@ -25,7 +25,7 @@
 //! [`patch`], [`route`]); their mistakes (a parameter without an argument, a type that
 //! does not fit its converter, a malformed pattern) are compile errors. Return values
 //! become responses through [`IntoResponse`]; arguments are path parameters by name or
-//! extractors ([`Request`], [`State`], [`Json`], [`Query`], [`Form`]).
+//! extractors ([`Request`], [`State`], [`Ext`], [`Json`], [`Query`], [`Form`], [`Session`]).
 
 #![warn(missing_docs)]
 
@@ -33,10 +33,12 @@
 extern crate self as httpserver;
 
 mod app;
+mod cookies;
 mod dispatch;
 mod error;
 mod error_handlers;
 mod extract;
+mod group;
 mod hooks;
 mod path;
 mod read_body;
@@ -47,6 +49,7 @@ mod route;
 pub mod router;
 mod server;
 mod service;
+mod session;
 mod static_files;
 mod testing;
 
@@ -56,7 +59,8 @@ pub mod __private;
 
 pub use app::{App, AppHandle};
 pub use error::{abort, BoxError, HttpError, IntoStatusCode};
-pub use extract::{Form, FromRequest, Query, State};
+pub use extract::{Ext, Form, FromRequest, Query, State};
+pub use group::Group;
 pub use request::{Request, RequestBuilder};
 pub use response::{
     Body, ChunkSender, Event, FileResponse, Html, IntoChunk, IntoEvent, IntoHeaders, IntoResponse,
@@ -64,10 +68,15 @@ pub use response::{
 };
 pub use route::Route;
 pub use service::AppService;
+pub use session::{Session, SessionCookie};
 pub use testing::{TestClient, TestRequest, TestResponse, TestStream};
 
 pub use http::{HeaderMap, Method, StatusCode};
-pub use httpserver_macros::{collect_routes, delete, get, patch, post, put, route, url_for};
+
+/// The [`cookie`](https://docs.rs/cookie) crate, for building the cookies of
+/// [`Response::with_cookie`]: `use httpserver::cookie::{Cookie, SameSite};`.
+pub use cookie;
+pub use httpserver_macros::{collect_routes, delete, get, group, patch, post, put, route, url_for};
 
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -45,6 +45,9 @@ struct Inner {
     client_addr: SocketAddr,
     app: AppHandle,
     query_params: OnceLock<HashMap<String, Vec<String>>>,
+    cookies: OnceLock<Vec<(String, String)>>,
+    /// Values hooks attach for the handler (`set`/`get`); shared by every clone.
+    extensions: Mutex<http::Extensions>,
     received_at: Instant,
 }
 
@@ -75,6 +78,8 @@ impl Request {
                 client_addr: parts.client_addr,
                 app: parts.app,
                 query_params: OnceLock::new(),
+                cookies: OnceLock::new(),
+                extensions: Mutex::new(http::Extensions::new()),
                 received_at: Instant::now(),
             }),
         }
@@ -134,6 +139,57 @@ impl Request {
     /// The first value of header `name`, if it is present and visible ASCII.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.inner.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The first value of cookie `name`, as sent (no decoding).
+    ///
+    /// ```
+    /// use httpserver::Request;
+    /// let req = Request::builder("GET", "/").header("cookie", "theme=dark; seen=1").build();
+    /// assert_eq!(req.cookie("theme"), Some("dark"));
+    /// assert_eq!(req.cookie("lang"), None);
+    /// ```
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+
+    /// Every cookie the request carries, as `(name, value)` pairs in the order sent. A
+    /// malformed pair is skipped; the others are still read.
+    pub fn cookies(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.inner
+            .cookies
+            .get_or_init(|| crate::cookies::parse(&self.inner.headers))
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
+    /// Attaches `value` to this request, for the handler and the hooks that come after
+    /// (Flask's `g`, axum's extensions): one value per type, a second replaces the first.
+    /// The handler takes it as [`Ext<T>`](crate::Ext). Every clone of the request sees it.
+    ///
+    /// ```
+    /// use httpserver::Request;
+    /// #[derive(Clone, Debug, PartialEq)]
+    /// struct UserId(u64);
+    /// let req = Request::builder("GET", "/").build();
+    /// req.clone().set(UserId(7)); // in a before hook, on its copy
+    /// assert_eq!(req.get::<UserId>(), Some(UserId(7)));
+    /// ```
+    pub fn set<T: Clone + Send + Sync + 'static>(&self, value: T) {
+        self.extensions().insert(value);
+    }
+
+    /// A copy of the value of type `T` attached with [`set`](Request::set), if any.
+    pub fn get<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
+        self.extensions().get::<T>().cloned()
+    }
+
+    fn extensions(&self) -> std::sync::MutexGuard<'_, http::Extensions> {
+        // Held only to insert or clone one value; a panic there leaves the map whole.
+        self.inner
+            .extensions
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The body, already read in full.

@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::__private::HandlerFuture;
+use crate::group::GroupHooks;
 use crate::request::Request;
 
 /// One routed handler: its methods, its path pattern and the code that runs it.
@@ -29,14 +30,18 @@ pub struct Route {
     accepts: fn(&[&str]) -> bool,
     handler: Handler,
     state_needs: fn() -> Vec<StateNeed>,
+    /// The hooks of the group the route belongs to, if any.
+    group_hooks: Option<Arc<GroupHooks>>,
 }
 
-/// A type of shared state a route's handler takes as `State<T>`.
+/// What a route's handler needs the app to have before it can start: a `State<T>`'s `T`,
+/// or, for a `Session`, a secret key.
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy)]
 pub struct StateNeed {
     pub(crate) type_id: std::any::TypeId,
     pub(crate) type_name: &'static str,
+    pub(crate) secret_key: bool,
 }
 
 impl StateNeed {
@@ -45,6 +50,15 @@ impl StateNeed {
         StateNeed {
             type_id: std::any::TypeId::of::<T>(),
             type_name: std::any::type_name::<T>(),
+            secret_key: false,
+        }
+    }
+
+    /// The need for a secret key (the app keeps its derived keys as state).
+    pub(crate) fn secret_key() -> Self {
+        StateNeed {
+            secret_key: true,
+            ..StateNeed::of::<crate::session::SessionKeys>()
         }
     }
 }
@@ -74,6 +88,7 @@ impl Route {
             accepts,
             handler: Handler::Generated(handler),
             state_needs: Vec::new,
+            group_hooks: None,
         }
     }
 
@@ -99,6 +114,7 @@ impl Route {
             accepts: |_| true,
             handler: Handler::Dynamic(Arc::new(handler)),
             state_needs: Vec::new,
+            group_hooks: None,
         }
     }
 
@@ -121,6 +137,15 @@ impl Route {
     /// (an `<int:x>` whose argument is a `u8` does not take `300`).
     pub(crate) fn accepts(&self, values: &[&str]) -> bool {
         (self.accepts)(values)
+    }
+
+    pub(crate) fn with_group_hooks(mut self, hooks: Arc<GroupHooks>) -> Self {
+        self.group_hooks = Some(hooks);
+        self
+    }
+
+    pub(crate) fn group_hooks(&self) -> Option<&GroupHooks> {
+        self.group_hooks.as_deref()
     }
 
     pub(crate) fn state_needs(&self) -> Vec<StateNeed> {

@@ -1,10 +1,11 @@
 //! The in-process test client: requests through the app's whole pipeline, no socket.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+use cookie::{Cookie, CookieJar};
+use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, COOKIE, SET_COOKIE};
 use http::{HeaderMap, Method, StatusCode, Uri};
 use http_body_util::{BodyExt, Full};
 use serde::de::DeserializeOwned;
@@ -16,6 +17,10 @@ use crate::response::Body;
 /// Sends requests to an app in process, through exactly the pipeline the server uses:
 /// body limits, before hooks, routing, extraction, the handler, error handlers, after
 /// hooks. Made by [`App::test_client`](crate::App::test_client).
+///
+/// Like a browser, it keeps the cookies responses set (`Set-Cookie`, removals included) and
+/// sends them back with later requests whose path is within the cookie's `Path`; clones of
+/// a client share its cookies. Turn that off with [`keep_cookies(false)`](Self::keep_cookies).
 ///
 /// ```
 /// use httpserver::{collect_routes, post, App, Json};
@@ -34,17 +39,60 @@ use crate::response::Body;
 #[derive(Clone)]
 pub struct TestClient {
     core: Arc<AppCore>,
+    /// `None` when the client keeps no cookies.
+    jar: Option<Arc<Mutex<CookieJar>>>,
 }
 
 impl TestClient {
     pub(crate) fn new(core: Arc<AppCore>) -> Self {
-        TestClient { core }
+        TestClient {
+            core,
+            jar: Some(Arc::default()),
+        }
+    }
+
+    /// Whether this client keeps cookies between requests (default `true`). With `false`,
+    /// each request carries only the `Cookie` header the test gives it.
+    pub fn keep_cookies(mut self, keep: bool) -> Self {
+        self.jar = keep.then(Arc::default);
+        self
+    }
+
+    /// The value of the cookie `name` the client holds, if any.
+    ///
+    /// ```
+    /// use httpserver::cookie::Cookie;
+    /// use httpserver::{collect_routes, get, App, Response};
+    ///
+    /// #[get("/visit")]
+    /// async fn visit() -> Response {
+    ///     Response::new("hi").with_cookie(Cookie::new("seen", "1"))
+    /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let client = App::new().routes(collect_routes![visit]).test_client();
+    /// client.get("/visit").send().await;
+    /// assert_eq!(client.cookie("seen").as_deref(), Some("1"));
+    /// # });
+    /// ```
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let jar = self.jar.as_ref()?;
+        let jar = lock(jar);
+        jar.get(name).map(|c| c.value().to_owned())
+    }
+
+    /// Puts a cookie in the client's jar, as if a response had set it.
+    pub fn set_cookie(&self, cookie: impl Into<Cookie<'static>>) {
+        if let Some(jar) = &self.jar {
+            lock(jar).add(cookie.into());
+        }
     }
 
     /// A request with any method.
     pub fn request(&self, method: Method, target: &str) -> TestRequest {
         TestRequest {
             core: Arc::clone(&self.core),
+            jar: self.jar.clone(),
             method,
             target: target.to_owned(),
             headers: HeaderMap::new(),
@@ -93,6 +141,7 @@ impl TestClient {
 /// test, so it panics with a message saying which.
 pub struct TestRequest {
     core: Arc<AppCore>,
+    jar: Option<Arc<Mutex<CookieJar>>>,
     method: Method,
     target: String,
     headers: HeaderMap,
@@ -176,11 +225,15 @@ impl TestRequest {
             .target
             .parse()
             .unwrap_or_else(|e| panic!("invalid request target {:?}: {e}", self.target));
+        let mut headers = self.headers;
+        if let Some(jar) = &self.jar {
+            add_cookie_header(&lock(jar), uri.path(), &mut headers);
+        }
         let mut builder = http::Request::builder()
             .method(self.method.clone())
             .uri(uri);
-        if let Some(headers) = builder.headers_mut() {
-            *headers = self.headers;
+        if let Some(builder_headers) = builder.headers_mut() {
+            *builder_headers = headers;
         }
         let (head, ()) = builder
             .body(())
@@ -188,6 +241,9 @@ impl TestRequest {
             .into_parts();
         let response = answer(&self.core, head, Full::new(self.body), self.client_addr).await;
         let (status, headers, body) = response.into_parts();
+        if let Some(jar) = &self.jar {
+            keep_cookies(&mut lock(jar), &headers);
+        }
         // As on the wire: a HEAD response has the headers of a GET and no body, and 1xx,
         // 204 and 304 responses never carry one.
         let bodiless = status.is_informational()
@@ -281,6 +337,58 @@ impl TestStream {
                 },
                 Err(_) => return None,
             }
+        }
+    }
+}
+
+fn lock(jar: &Mutex<CookieJar>) -> std::sync::MutexGuard<'_, CookieJar> {
+    jar.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// `Cookie: a=1; b=2` with the jar's cookies whose `Path` holds `path`, unless the test set
+/// a `Cookie` header itself.
+fn add_cookie_header(jar: &CookieJar, path: &str, headers: &mut HeaderMap) {
+    if headers.contains_key(COOKIE) {
+        return;
+    }
+    let pairs: Vec<String> = jar
+        .iter()
+        .filter(|c| path_matches(c.path().unwrap_or("/"), path))
+        .map(|c| format!("{}={}", c.name(), c.value()))
+        .collect();
+    if pairs.is_empty() {
+        return;
+    }
+    if let Ok(value) = HeaderValue::try_from(pairs.join("; ")) {
+        headers.insert(COOKIE, value);
+    }
+}
+
+/// RFC 6265 5.1.4: `/a` holds `/a`, `/a/` and `/a/b`, not `/ab`.
+fn path_matches(cookie_path: &str, request_path: &str) -> bool {
+    match request_path.strip_prefix(cookie_path) {
+        Some(rest) => cookie_path.ends_with('/') || rest.is_empty() || rest.starts_with('/'),
+        None => false,
+    }
+}
+
+/// Stores each `Set-Cookie`, and forgets those it expires (`Max-Age=0`, or an `Expires` in
+/// the past), as a browser does.
+fn keep_cookies(jar: &mut CookieJar, headers: &HeaderMap) {
+    let now = cookie::time::OffsetDateTime::now_utc();
+    for value in headers.get_all(SET_COOKIE) {
+        let Ok(text) = value.to_str() else { continue };
+        let Ok(cookie) = Cookie::parse(text.to_owned()) else {
+            continue;
+        };
+        let expired = cookie
+            .max_age()
+            .is_some_and(|age| age.is_zero() || age.is_negative())
+            || cookie.expires_datetime().is_some_and(|at| at <= now);
+        if expired {
+            jar.force_remove(cookie.name());
+        } else {
+            jar.add(cookie);
         }
     }
 }

@@ -282,15 +282,16 @@ fn handle_fn(func: &HandlerFn, route: &Route, items: &mut TokenStream) -> TokenS
                     #[allow(non_camel_case_types)]
                     trait #trait_name: ::httpserver::FromRequest {}
                     impl<T: ::httpserver::FromRequest> #trait_name for T {}
-                    #[allow(clippy::result_large_err)]
-                    fn #extract<T: #trait_name>(
-                        req: &::httpserver::Request,
-                    ) -> ::core::result::Result<T, ::httpserver::Response> {
+                    // A named future type, not `impl Future`: an opaque type would repeat
+                    // the bound's error in `FromRequest`'s words.
+                    fn #extract<'r, T: #trait_name + 'r>(
+                        req: &'r ::httpserver::Request,
+                    ) -> ::httpserver::__private::Extraction<'r, T> {
                         ::httpserver::__private::extract::<T>(req)
                     }
                 });
                 let callee = quote_spanned!(ty.span()=> #extract::<#ty>);
-                quote_spanned!(ty.span()=> #callee(&#req))
+                quote_spanned!(ty.span()=> #callee(&#req).await)
             }
         };
         let early = if direct {

@@ -268,8 +268,9 @@ pub fn extractor_diagnostic(
     };
     let label = "`{Self}` cannot be built from a request (it does not implement `FromRequest`)";
     let extractors = "an argument that is not a path parameter is an extractor: `Request`, \
-                      `State<T>`, `Json<T>`, `Query<T>` (the query string, e.g. `?page=2`), \
-                      `Form<T>`, or a type that implements `FromRequest`";
+                      `State<T>`, `Ext<T>`, `Session`, `Json<T>`, `Query<T>` (the query \
+                      string, e.g. `?page=2`), `Form<T>`, an `Option` of one, or a type that \
+                      implements `FromRequest`";
     quote! {
         #[diagnostic::on_unimplemented(
             message = #message,

@@ -129,9 +129,11 @@ pub fn path_param<T>(
         .ok_or_else(|| HttpError::new(404, "Not Found").into())
 }
 
-#[allow(clippy::result_large_err)]
-pub fn extract<T: FromRequest>(req: &Request) -> Result<T, Response> {
-    T::from_request(req).map_err(Response::from)
+/// An extractor's future, boxed so that the generated code can name its type.
+pub type Extraction<'r, T> = futures_util::future::BoxFuture<'r, Result<T, Response>>;
+
+pub fn extract<'r, T: FromRequest + 'r>(req: &'r Request) -> Extraction<'r, T> {
+    Box::pin(async move { T::from_request(req).await.map_err(Response::from) })
 }
 
 pub fn into_response<T: IntoResponse>(value: T) -> Response {
@@ -254,6 +256,12 @@ pub trait NeedsState {
 impl<T: Send + Sync + 'static> NeedsState for Probe<crate::State<T>> {
     fn state_need(&self) -> Option<StateNeed> {
         Some(StateNeed::of::<T>())
+    }
+}
+
+impl NeedsState for Probe<crate::Session> {
+    fn state_need(&self) -> Option<StateNeed> {
+        Some(StateNeed::secret_key())
     }
 }
 
