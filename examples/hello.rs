@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use httpserver::{
-    abort, collect_routes, delete, get, patch, post, put, route, url_for, App, Event, FileResponse,
-    Form, Html, HttpError, IntoResponse, Json, Query, Redirect, Request, Response, Sse, State,
-    StatusCode, StreamingResponse,
+    abort, collect_routes, cookie::Cookie, delete, get, patch, post, put, route, url_for, App,
+    Event, FileResponse, Form, Html, HttpError, IntoResponse, Json, Query, Redirect, Request,
+    Response, Session, Sse, State, StatusCode, StreamingResponse,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -27,8 +27,17 @@ struct Stats {
 }
 
 #[get("/")]
-async fn index(stats: State<Stats>) -> Html<String> {
+async fn index(stats: State<Stats>, session: Session, req: Request) -> Html<String> {
     let visits = stats.visits.fetch_add(1, Ordering::Relaxed) + 1;
+    let signed_in = match session.get::<String>("user") {
+        Some(user) => format!(
+            "signed in as <b>{}</b> (an encrypted session cookie) \
+             <form method=\"post\" action=\"/logout\" style=\"display:inline\"><button>Log out</button></form>",
+            html_escape(&user)
+        ),
+        None => "not signed in: use the form below".to_owned(),
+    };
+    let theme = html_escape(req.cookie("theme").unwrap_or("light"));
     // Links built by url_for!: a typo in a handler or parameter name is a compile error.
     let user = url_for!(get_user, id = 42);
     let file = url_for!(get_file, filepath = "docs/read me.txt");
@@ -73,7 +82,10 @@ async fn index(stats: State<Stats>) -> Html<String> {
 <h2>Middleware</h2><p>Every response carries <code>x-response-time-us</code> (an after hook);
 <a href="/admin">/admin</a> is refused by a before hook without <code>?token=demo</code>;
 <a href="/nowhere">a missing page</a> goes through a 404 error handler.</p>
-<h2>Forms</h2>
+<h2>Forms, cookies and sessions</h2>
+<p>Session: {signed_in}. Theme cookie: <b>{theme}</b>, set it to
+<a href="/theme/dark">dark</a> or <a href="/theme/light">light</a>.
+<code>cargo run --example login</code> has a whole login with a members-only group.</p>
 <form method="post" action="/login"><input name="user" value="ann"><button>POST /login</button></form>
 <form method="post" action="/shutdown"><button>Shut the server down gracefully</button></form>
 "#
@@ -166,11 +178,23 @@ struct Login {
 }
 
 #[post("/login")]
-async fn login(Form(login): Form<Login>) -> Html<String> {
-    Html(format!(
-        "<p>Welcome, {}</p><a href=\"/\">back</a>",
-        login.user
-    ))
+async fn login(session: Session, Form(login): Form<Login>) -> Result<Redirect, HttpError> {
+    session.insert("user", &login.user)?; // sent back sealed in the `session` cookie
+    Ok(Redirect::to("/"))
+}
+
+#[post("/logout")]
+async fn logout(session: Session) -> Redirect {
+    session.clear(); // the cookie is removed
+    Redirect::to("/")
+}
+
+#[get("/theme/<name>")]
+async fn theme(name: String) -> Response {
+    let name = if name == "dark" { "dark" } else { "light" };
+    Redirect::to("/")
+        .into_response()
+        .with_cookie(Cookie::build(("theme", name)).path("/").http_only(true))
 }
 
 #[get("/sync")]
@@ -318,9 +342,17 @@ fn main() -> std::io::Result<()> {
     app().run("127.0.0.1:8000")
 }
 
+/// The key that seals sessions: `APP_SECRET`, or a demo key (anyone who knows it can forge
+/// a session, so never in production).
+fn secret() -> String {
+    std::env::var("APP_SECRET")
+        .unwrap_or_else(|_| "the demo key of the hello example: not a secret".to_owned())
+}
+
 /// The demo app: every route, hook and handler above.
 fn app() -> App {
     App::new()
+        .secret_key(secret())
         .state(Stats::default())
         .before_request(guard_admin)
         .after_request(timing)
@@ -344,6 +376,8 @@ fn app() -> App {
             search,
             typed_search,
             login,
+            logout,
+            theme,
             sync_handler,
             docs,
             old_hello,
@@ -395,5 +429,38 @@ mod tests {
             .send()
             .await;
         assert_eq!(echo.json::<Value>()["a"], 1);
+    }
+
+    #[tokio::test]
+    async fn the_session_and_the_theme_cookie() {
+        let client = app().test_client();
+        assert!(client
+            .get("/")
+            .send()
+            .await
+            .text()
+            .contains("not signed in"));
+        let res = client.post("/login").form(&[("user", "ann")]).send().await;
+        assert_eq!(res.status(), 302);
+        assert!(client
+            .get("/")
+            .send()
+            .await
+            .text()
+            .contains("signed in as <b>ann</b>"));
+        client.get("/theme/dark").send().await;
+        assert!(client
+            .get("/")
+            .send()
+            .await
+            .text()
+            .contains("Theme cookie: <b>dark</b>"));
+        client.post("/logout").send().await;
+        assert!(client
+            .get("/")
+            .send()
+            .await
+            .text()
+            .contains("not signed in"));
     }
 }

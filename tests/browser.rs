@@ -1,5 +1,6 @@
 //! A real browser: headless Chromium loads the page of `examples/sse.rs`, whose
-//! `EventSource` must receive the server's events and write them into the DOM.
+//! `EventSource` must receive the server's events and write them into the DOM; and it logs
+//! in through the form of `examples/login.rs`, keeping the session cookie like any browser.
 //!
 //! Needs Chromium at /usr/bin/chromium (Debian: `apt-get install -y chromium`); without
 //! it this test fails and says so.
@@ -16,6 +17,10 @@ use httpserver_suite::TestServer;
 #[allow(dead_code)]
 #[path = "../examples/sse.rs"]
 mod sse_example;
+
+#[allow(dead_code)]
+#[path = "../examples/login.rs"]
+mod login_example;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -36,7 +41,7 @@ impl Browser {
     /// Starts headless Chromium on `url`, dumping the DOM into `dir/dom.html` once the
     /// page is done (`--virtual-time-budget` waits for network activity to settle: the
     /// page closes its `EventSource` after `EVENTS` events, which ends it).
-    fn dump_dom(url: &str) -> Browser {
+    fn dump_dom(url: &str, virtual_time_ms: u32) -> Browser {
         let stamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_nanos())
@@ -60,7 +65,7 @@ impl Browser {
                 "--no-default-browser-check",
             ])
             .arg(format!("--user-data-dir={}", profile.display()))
-            .arg("--virtual-time-budget=2000")
+            .arg(format!("--virtual-time-budget={virtual_time_ms}"))
             .arg("--dump-dom")
             .arg(url)
             .stdin(Stdio::null())
@@ -130,7 +135,7 @@ async fn chromium_receives_server_sent_events() {
     let url = format!("http://{}/?max={EVENTS}", server.addr);
 
     let (dom, log, exited) = tokio::task::spawn_blocking(move || {
-        let mut browser = Browser::dump_dom(&url);
+        let mut browser = Browser::dump_dom(&url, 2000);
         let exited = browser.wait(BROWSER_DEADLINE);
         (browser.read("dom.html"), browser.read("stderr.log"), exited)
         // `browser` dropped here: killed, its directory removed.
@@ -175,4 +180,87 @@ async fn chromium_receives_server_sent_events() {
 fn tail(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(20)..].join("\n")
+}
+
+/// A page that drives the login example in a same-origin frame, as a user would: it fills
+/// in and submits the form, then reports what the members' page says and opens another
+/// members' page with the session cookie the browser kept.
+const LOGIN_DRIVER: &str = r#"<!doctype html><html><body><div id="result">pending</div>
+<iframe id="app" src="/"></iframe>
+<script>
+const frame = document.getElementById("app");
+const result = document.getElementById("result");
+let step = 0;
+frame.onload = () => {
+  const doc = frame.contentDocument;
+  if (step === 0) {
+    step = 1;
+    doc.getElementById("name").value = "ann";
+    doc.getElementById("password").value = "secret-ann";
+    doc.getElementById("submit").click();
+  } else if (step === 1) {
+    step = 2;
+    const greeting = doc.getElementById("greeting");
+    result.textContent = "members=[" + (greeting ? greeting.textContent : "none") + "]"
+      + " script-sees-session=" + document.cookie.includes("session");
+    frame.src = "/members/notes";
+  } else if (step === 2) {
+    result.textContent += " notes=" + doc.body.textContent;
+    result.setAttribute("data-done", "1");
+  }
+};
+</script></body></html>"#;
+
+#[httpserver::get("/__driver")]
+async fn login_driver() -> httpserver::Html<&'static str> {
+    httpserver::Html(LOGIN_DRIVER)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_logs_in_through_the_form_and_keeps_the_session() {
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "this test needs Chromium at {CHROMIUM}: install it with \
+         `apt-get update && apt-get install -y chromium` (Debian/Ubuntu package `chromium`)"
+    );
+    let app = login_example::app("a browser test secret of at least 32 bytes")
+        .routes(httpserver::collect_routes![login_driver]);
+    let server = TestServer::start(app).await;
+    let url = format!("http://{}/__driver", server.addr);
+
+    let (dom, log, exited) = tokio::task::spawn_blocking(move || {
+        let mut browser = Browser::dump_dom(&url, 10_000);
+        let exited = browser.wait(BROWSER_DEADLINE);
+        (browser.read("dom.html"), browser.read("stderr.log"), exited)
+    })
+    .await
+    .expect("browser task");
+
+    let context = || format!("DOM:\n{dom}\nchromium's stderr (tail):\n{}", tail(&log));
+    assert!(
+        exited,
+        "chromium did not finish within {BROWSER_DEADLINE:?}\n{}",
+        context()
+    );
+    assert!(
+        dom.contains("data-done=\"1\""),
+        "the login did not finish\n{}",
+        context()
+    );
+    assert!(
+        dom.contains("members=[Hello, ann!]"),
+        "the members' page after logging in\n{}",
+        context()
+    );
+    assert!(
+        dom.contains("script-sees-session=false"),
+        "the session cookie is HttpOnly\n{}",
+        context()
+    );
+    assert!(
+        dom.contains(r#"notes={"notes":["ann's first note"],"user":"ann"}"#),
+        "the next members' page, with the kept cookie\n{}",
+        context()
+    );
+    server.stop().await.unwrap();
 }

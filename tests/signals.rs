@@ -17,6 +17,8 @@ struct Demo {
     child: Child,
     port: u16,
     lines: mpsc::Receiver<String>,
+    /// Everything the demo wrote to stderr so far (also echoed to the test's stderr).
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Demo {
@@ -35,10 +37,21 @@ impl Demo {
         let mut child = Command::new(env!("CARGO_BIN_EXE_graceful-demo"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("spawn graceful-demo");
         let stdout = child.stdout.take().expect("piped stdout");
+        let stderr_pipe = child.stderr.take().expect("piped stderr");
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let collected = std::sync::Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
+                eprintln!("graceful-demo: {line}");
+                let mut all = collected.lock().unwrap_or_else(|p| p.into_inner());
+                all.push_str(&line);
+                all.push('\n');
+            }
+        });
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -51,6 +64,7 @@ impl Demo {
             child,
             port: 0,
             lines,
+            stderr,
         };
         let first = demo.expect_line_starting("port ", Duration::from_secs(10));
         demo.port = first["port ".len()..]
@@ -212,4 +226,46 @@ fn sigterm_when_idle_exits_at_once() {
         "an idle connection delayed the exit: {:?}",
         signalled.elapsed()
     );
+}
+
+/// An app without a tracing subscriber still shows a failing handler's error, with its
+/// causes, and a handler's panic on stderr, as Flask's development server prints a
+/// traceback; the server answers 500 and serves on.
+#[test]
+fn handler_errors_and_panics_reach_stderr_without_a_subscriber() {
+    let mut demo = Demo::start();
+    let fail = demo.try_get("/fail").expect("an answer");
+    assert!(fail.starts_with("HTTP/1.1 500"), "{fail}");
+    assert!(
+        !fail.contains("database"),
+        "no details to the client: {fail}"
+    );
+    let boom = demo.try_get("/boom").expect("an answer");
+    assert!(boom.starts_with("HTTP/1.1 500"), "{boom}");
+    assert!(demo
+        .try_get("/ping")
+        .expect("still serving")
+        .ends_with("pong"));
+    demo.signal("TERM");
+    assert!(demo.wait_for_exit(Duration::from_secs(10)).success());
+    // The reader thread may still be copying the last lines.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let stderr = demo
+            .stderr
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let complete = stderr
+            .contains("error: handler `fail` failed: the database is down: connection refused")
+            && stderr.contains("error: handler `boom` panicked: boom at the handler");
+        if complete {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "missing error lines on stderr:\n{stderr}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

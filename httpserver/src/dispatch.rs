@@ -299,9 +299,7 @@ fn log_failure(handler: &str, response: &Response) {
         }
         None => return,
     };
-    if !tracing::dispatcher::has_been_set() {
-        eprintln!("error: {line}");
-    }
+    crate::error::report_without_subscriber(format_args!("{line}"));
 }
 
 /// `OPTIONS` on a routed path lists the methods; any other method not routed there is a 405.

@@ -168,3 +168,11 @@ pub(crate) fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
     }
     line
 }
+
+/// An error line for an app without a tracing subscriber, which would otherwise never see
+/// it (Flask prints its tracebacks too). With a subscriber, the `tracing` event says it.
+pub(crate) fn report_without_subscriber(line: std::fmt::Arguments<'_>) {
+    if !tracing::dispatcher::has_been_set() {
+        eprintln!("error: {line}");
+    }
+}

@@ -363,13 +363,15 @@ pub(crate) fn save(req: &Request, mut response: Response) -> Response {
     let header = match header {
         Ok(header) if header.len() <= MAX_COOKIE_BYTES => header,
         Ok(header) => {
-            tracing::error!(
-                path = req.path(),
-                bytes = header.len(),
-                "the session is too large for a cookie ({} bytes sealed, at most {MAX_COOKIE_BYTES}); \
-                 keep less in it, e.g. an id, with the data on the server",
+            let message = format!(
+                "the session of {} {} is too large for a cookie ({} bytes sealed, at most \
+                 {MAX_COOKIE_BYTES}); keep less in it, e.g. an id, with the data on the server",
+                req.method(),
+                req.path(),
                 header.len()
             );
+            tracing::error!("{message}");
+            crate::error::report_without_subscriber(format_args!("{message}"));
             return HttpError::new(500, "Internal Server Error").into_response();
         }
         Err(e) => {

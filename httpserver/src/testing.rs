@@ -351,11 +351,13 @@ fn add_cookie_header(jar: &CookieJar, path: &str, headers: &mut HeaderMap) {
     if headers.contains_key(COOKIE) {
         return;
     }
-    let pairs: Vec<String> = jar
+    let mut pairs: Vec<String> = jar
         .iter()
         .filter(|c| path_matches(c.path().unwrap_or("/"), path))
         .map(|c| format!("{}={}", c.name(), c.value()))
         .collect();
+    // By name: the jar has no order of its own, and a test's requests should not vary.
+    pairs.sort();
     if pairs.is_empty() {
         return;
     }

@@ -1,6 +1,8 @@
 //! A tiny app for `tests/signals.rs`: it serves with `App::run` (signal handling on, the
 //! default) on a free port, which it prints on stdout before serving, and has a `/slow`
-//! handler that prints `slow started` when it begins and answers after ~500 ms.
+//! handler that prints `slow started` when it begins and answers after ~500 ms. `/fail`
+//! returns an error and `/boom` panics: with no tracing subscriber installed, both must
+//! still show on stderr.
 //!
 //! Exits 0 after a graceful shutdown, 3 if the port could not be bound (the test retries).
 
@@ -14,6 +16,32 @@ async fn slow() -> &'static str {
     say("slow started");
     tokio::time::sleep(Duration::from_millis(500)).await;
     "slow done"
+}
+
+#[get("/fail")]
+async fn fail() -> Result<&'static str, std::io::Error> {
+    let cause = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+    Err(std::io::Error::other(DatabaseDown(cause)))
+}
+
+#[derive(Debug)]
+struct DatabaseDown(std::io::Error);
+
+impl std::fmt::Display for DatabaseDown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the database is down")
+    }
+}
+
+impl std::error::Error for DatabaseDown {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+#[get("/boom")]
+async fn boom() -> &'static str {
+    panic!("boom at the handler")
 }
 
 #[get("/ping")]
@@ -36,7 +64,7 @@ fn main() {
         .expect("a free port");
     say(&format!("port {port}"));
     let result = App::new()
-        .routes(collect_routes![slow, ping])
+        .routes(collect_routes![slow, ping, fail, boom])
         .run(("127.0.0.1", port));
     match result {
         Ok(()) => say("stopped"),

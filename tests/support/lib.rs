@@ -9,6 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
+pub mod session_demo;
 mod transport;
 pub use transport::{exchange, exchange_on_both, Case, Client, MakeApp, Transport};
 

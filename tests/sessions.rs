@@ -1,0 +1,572 @@
+//! Cookies, sessions, request-scoped values, async extractors and route groups, through the
+//! in-process test client (the same pipeline as the server); `tests/sessions_wire.rs` runs
+//! the session cases over a real socket with Python's `requests`.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use httpserver::cookie::{Cookie, SameSite};
+use httpserver::{
+    abort, collect_routes, get, group, post, url_for, App, Ext, FromRequest, HttpError,
+    IntoResponse, Request, Response, Session, SessionCookie, State,
+};
+
+use httpserver_suite::session_demo::{self, KEY, OLD_KEY};
+
+// ---------------------------------------------------------------------------------------
+// Cookies
+// ---------------------------------------------------------------------------------------
+
+#[get("/prefs")]
+async fn prefs(req: Request) -> Response {
+    let theme = req.cookie("theme").unwrap_or("light");
+    let all: Vec<String> = req.cookies().map(|(n, v)| format!("{n}={v}")).collect();
+    Response::new(format!("theme={theme} all={}", all.join(","))).with_cookie(
+        Cookie::build(("seen", "1"))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax),
+    )
+}
+
+#[post("/forget")]
+async fn forget() -> Response {
+    httpserver::Redirect::to("/")
+        .into_response()
+        .remove_cookie("seen")
+}
+
+#[tokio::test]
+async fn request_cookies_and_set_cookie_headers() {
+    let client = App::new()
+        .routes(collect_routes![prefs, forget])
+        .test_client()
+        .keep_cookies(false);
+    let res = client
+        .get("/prefs")
+        .header("cookie", "theme=dark; =bad; x=1; theme=light")
+        .send()
+        .await;
+    assert_eq!(res.text(), "theme=dark all=theme=dark,x=1,theme=light");
+    assert_eq!(
+        res.header("set-cookie"),
+        Some("seen=1; HttpOnly; SameSite=Lax; Path=/")
+    );
+    assert_eq!(client.get("/prefs").send().await.text(), "theme=light all=");
+
+    let res = client.post("/forget").send().await;
+    let removal = res.header("set-cookie").unwrap_or_default();
+    assert!(
+        removal.starts_with("seen=; Path=/; Max-Age=0; Expires="),
+        "{removal}"
+    );
+}
+
+#[tokio::test]
+async fn the_test_client_keeps_cookies_like_a_browser() {
+    let client = App::new()
+        .routes(collect_routes![prefs, forget])
+        .test_client();
+    client.get("/prefs").send().await;
+    assert_eq!(client.cookie("seen").as_deref(), Some("1"));
+    client.set_cookie(Cookie::new("theme", "dark"));
+    let res = client.get("/prefs").send().await;
+    assert_eq!(res.text(), "theme=dark all=seen=1,theme=dark");
+    client.post("/forget").send().await;
+    assert_eq!(client.cookie("seen"), None, "Max-Age=0 removes it");
+    // A cookie for another path is not sent.
+    client.set_cookie(Cookie::build(("scoped", "1")).path("/admin"));
+    assert!(!client.get("/prefs").send().await.text().contains("scoped"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Sessions
+// ---------------------------------------------------------------------------------------
+
+fn session_app(keys: &[&str]) -> App {
+    session_demo::app(keys)
+}
+
+#[tokio::test]
+async fn login_flow_and_an_unchanged_session_sends_no_cookie() {
+    let client = session_app(&[KEY]).test_client();
+    assert_eq!(client.get("/me").send().await.status(), 401);
+    let res = client.post("/login/ann").send().await;
+    let set = res.header("set-cookie").expect("a session cookie");
+    assert!(
+        set.starts_with("session=") && set.contains("HttpOnly") && set.contains("SameSite=Lax")
+    );
+    assert!(
+        !set.contains("ann"),
+        "the client cannot read the session: {set}"
+    );
+    assert_eq!(client.get("/me").send().await.text(), "ann");
+    assert!(client
+        .get("/me")
+        .send()
+        .await
+        .header("set-cookie")
+        .is_none());
+    // Logging in again as the same user changes nothing: no cookie.
+    assert!(client
+        .post("/login/ann")
+        .send()
+        .await
+        .header("set-cookie")
+        .is_none());
+
+    let out = client.post("/logout").send().await;
+    assert!(out
+        .header("set-cookie")
+        .unwrap_or_default()
+        .contains("Max-Age=0"));
+    assert_eq!(client.get("/me").send().await.status(), 401);
+}
+
+#[tokio::test]
+async fn tampered_foreign_and_garbage_cookies_read_as_empty() {
+    let client = session_app(&[KEY]).test_client();
+    client.post("/login/ann").send().await;
+    let sealed = client.cookie("session").expect("sealed");
+
+    let fresh = session_app(&[KEY]).test_client().keep_cookies(false);
+    let me_with = |value: String| {
+        let fresh = fresh.clone();
+        async move {
+            fresh
+                .get("/me")
+                .header("cookie", &format!("session={value}"))
+                .send()
+                .await
+                .status()
+        }
+    };
+    assert_eq!(me_with(sealed.clone()).await, 200);
+    for i in [0, sealed.len() / 2, sealed.len() - 1] {
+        let mut bytes = sealed.clone().into_bytes();
+        bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+        assert_eq!(
+            me_with(String::from_utf8(bytes).unwrap()).await,
+            401,
+            "byte {i}"
+        );
+    }
+    assert_eq!(me_with(sealed[..sealed.len() - 4].to_owned()).await, 401);
+    assert_eq!(me_with("{\"v\":{\"user\":\"admin\"}}".into()).await, 401);
+    assert_eq!(me_with(String::new()).await, 401);
+
+    let foreign = session_app(&[OLD_KEY]).test_client().keep_cookies(false);
+    let res = foreign
+        .get("/me")
+        .header("cookie", &format!("session={sealed}"))
+        .send()
+        .await;
+    assert_eq!(res.status(), 401);
+}
+
+#[tokio::test]
+async fn rotated_keys_open_old_sessions_and_seal_with_the_new_key() {
+    let before = session_app(&[OLD_KEY]).test_client();
+    before.post("/login/ann").send().await;
+    let old_cookie = before.cookie("session").expect("sealed with the old key");
+
+    let rotated = session_app(&[KEY, OLD_KEY]).test_client();
+    rotated.set_cookie(Cookie::new("session", old_cookie));
+    assert_eq!(rotated.get("/me").send().await.text(), "ann");
+    rotated.post("/login/bob").send().await;
+    let new_cookie = rotated.cookie("session").expect("sealed with the new key");
+
+    let only_new = session_app(&[KEY]).test_client();
+    only_new.set_cookie(Cookie::new("session", new_cookie.clone()));
+    assert_eq!(only_new.get("/me").send().await.text(), "bob");
+    let only_old = session_app(&[OLD_KEY]).test_client();
+    only_old.set_cookie(Cookie::new("session", new_cookie));
+    assert_eq!(only_old.get("/me").send().await.status(), 401);
+}
+
+#[tokio::test]
+async fn an_expired_session_reads_as_empty_even_if_the_client_keeps_it() {
+    let app =
+        session_app(&[KEY]).session_cookie(SessionCookie::new().max_age(Duration::from_secs(1)));
+    let client = app.test_client();
+    let res = client.post("/login/ann").send().await;
+    assert!(res
+        .header("set-cookie")
+        .unwrap_or_default()
+        .contains("Max-Age=1"));
+    let kept = client.cookie("session").expect("sealed");
+    assert_eq!(client.get("/me").send().await.text(), "ann");
+    // The sealed expiry has whole-second resolution: wait past the next second boundary.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let replay = app.test_client().keep_cookies(false);
+    let res = replay
+        .get("/me")
+        .header("cookie", &format!("session={kept}"))
+        .send()
+        .await;
+    assert_eq!(res.status(), 401, "a copy kept past Max-Age is refused");
+}
+
+#[tokio::test]
+async fn cookie_name_secure_and_same_site_are_configurable() {
+    let app = session_app(&[KEY]).session_cookie(
+        SessionCookie::new()
+            .name("sid")
+            .secure(true)
+            .same_site(SameSite::Strict),
+    );
+    let client = app.test_client();
+    let set = client.post("/login/ann").send().await;
+    let set = set.header("set-cookie").unwrap_or_default().to_owned();
+    assert!(set.starts_with("sid="), "{set}");
+    assert!(
+        set.contains("Secure") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    assert_eq!(client.get("/me").send().await.text(), "ann");
+}
+
+/// Log lines written while `f` runs on this thread.
+async fn logged<F: std::future::Future>(f: F) -> (F::Output, String) {
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let out = f.await;
+    let text = String::from_utf8_lossy(&buffer.0.lock().unwrap()).into_owned();
+    (out, text)
+}
+
+#[tokio::test]
+async fn a_session_too_large_for_a_cookie_is_a_500_the_log_names() {
+    let client = session_app(&[KEY]).test_client();
+    let (ok, _) = logged(client.post("/big/2000").send()).await;
+    assert_eq!(ok.status(), 200);
+    let (res, log) = logged(client.post("/big/5000").send()).await;
+    assert_eq!(res.status(), 500);
+    assert!(res.header("set-cookie").is_none());
+    assert!(
+        log.contains("the session of POST /big/5000 is too large for a cookie"),
+        "{log}"
+    );
+    // The session the client holds is the last one that fitted.
+    assert_eq!(client.get("/me").send().await.status(), 401);
+    assert!(client.cookie("session").is_some());
+}
+
+#[test]
+fn session_without_a_key_or_with_a_short_key_refuses_to_start() {
+    let err = App::new()
+        .routes(session_demo::me_route())
+        .into_service()
+        .err()
+        .expect("no secret key");
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("`me` takes `Session`, but the app has no secret key"),
+        "{msg}"
+    );
+    assert!(msg.contains("App::secret_key"), "{msg}");
+
+    let err = App::new()
+        .secret_key("too short")
+        .into_service()
+        .err()
+        .expect("short key");
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("the secret key is 9 bytes; it must be at least 32"),
+        "{msg}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Hooks and handlers share the session and request-scoped values
+// ---------------------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq)]
+struct CurrentUser(String);
+
+async fn count_visits(req: Request) -> Option<Response> {
+    let session = match Session::from_request(&req).await {
+        Ok(s) => s,
+        Err(e) => return Some(e.into_response()),
+    };
+    let visits = session.get::<u32>("visits").unwrap_or(0) + 1;
+    if session.insert("visits", &visits).is_err() {
+        return Some(abort(500).into_response());
+    }
+    if let Some(user) = session.get::<String>("user") {
+        req.set(CurrentUser(user));
+    }
+    None
+}
+
+#[get("/visits")]
+async fn visits(session: Session, user: Option<Ext<CurrentUser>>) -> String {
+    let who = user.map_or("nobody".to_owned(), |Ext(u)| u.0);
+    format!(
+        "{} visits by {who}",
+        session.get::<u32>("visits").unwrap_or(0)
+    )
+}
+
+#[get("/whoami")]
+async fn whoami(Ext(user): Ext<CurrentUser>) -> String {
+    user.0
+}
+
+#[tokio::test]
+async fn hooks_and_handlers_share_one_session_and_hand_over_values() {
+    let app = session_app(&[KEY])
+        .routes(collect_routes![visits, whoami])
+        .before_request(count_visits);
+    let client = app.test_client();
+    assert_eq!(
+        client.get("/visits").send().await.text(),
+        "1 visits by nobody"
+    );
+    assert_eq!(
+        client.get("/visits").send().await.text(),
+        "2 visits by nobody"
+    );
+    // Ext<T> that no hook set: a 500, and the log says which type.
+    let (res, log) = logged(client.get("/whoami").send()).await;
+    assert_eq!(res.status(), 500);
+    assert!(log.contains("no hook set a value of that type"), "{log}");
+    assert!(log.contains("CurrentUser"), "{log}");
+
+    client.post("/login/ann").send().await;
+    assert_eq!(client.get("/visits").send().await.text(), "5 visits by ann");
+    assert_eq!(client.get("/whoami").send().await.text(), "ann");
+}
+
+// ---------------------------------------------------------------------------------------
+// Async extractors
+// ---------------------------------------------------------------------------------------
+
+struct Users(Mutex<Vec<(String, String)>>);
+
+struct ApiUser(String);
+
+impl FromRequest for ApiUser {
+    async fn from_request(req: &Request) -> Result<Self, HttpError> {
+        let key = req
+            .header("x-api-key")
+            .ok_or_else(|| HttpError::new(401, "missing x-api-key"))?
+            .to_owned();
+        // A lookup that awaits, as a database query would.
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let users = req.app().state::<Users>().ok_or_else(|| abort(500))?;
+        let found = users
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, n)| n.clone());
+        found
+            .map(ApiUser)
+            .ok_or_else(|| HttpError::new(403, "unknown key"))
+    }
+}
+
+#[get("/api/me")]
+async fn api_me(user: ApiUser, users: State<Users>) -> String {
+    // `State<T>` derefs to `T`: its fields are one `.` away.
+    let count = users.0.lock().unwrap().len();
+    format!("{} of {count}", user.0)
+}
+
+#[tokio::test]
+async fn an_extractor_can_await() {
+    let users = Users(Mutex::new(vec![("k1".into(), "ann".into())]));
+    let client = App::new()
+        .state(users)
+        .routes(collect_routes![api_me])
+        .test_client();
+    assert_eq!(client.get("/api/me").send().await.status(), 401);
+    assert_eq!(
+        client
+            .get("/api/me")
+            .header("x-api-key", "nope")
+            .send()
+            .await
+            .status(),
+        403
+    );
+    let res = client.get("/api/me").header("x-api-key", "k1").send().await;
+    assert_eq!(res.text(), "ann of 1");
+}
+
+// ---------------------------------------------------------------------------------------
+// Two clones of one app, each with its own state
+// ---------------------------------------------------------------------------------------
+
+struct Greeting(&'static str);
+
+#[get("/greet")]
+async fn greet(greeting: State<Greeting>) -> &'static str {
+    greeting.0
+}
+
+#[tokio::test]
+async fn clones_of_an_app_given_different_state_each_see_their_own() {
+    let base = App::new().routes(collect_routes![greet]);
+    let english = base.clone().state(Greeting("hello")).test_client();
+    let french = base.clone().state(Greeting("bonjour")).test_client();
+    assert_eq!(english.get("/greet").send().await.text(), "hello");
+    assert_eq!(french.get("/greet").send().await.text(), "bonjour");
+    // And over real sockets, both serving at once.
+    let a = httpserver_suite::TestServer::start(base.clone().state(Greeting("hej"))).await;
+    let b = httpserver_suite::TestServer::start(base.state(Greeting("hola"))).await;
+    assert_eq!(a.get("/greet").await.text(), "hej");
+    assert_eq!(b.get("/greet").await.text(), "hola");
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
+}
+
+// ---------------------------------------------------------------------------------------
+// Route groups
+// ---------------------------------------------------------------------------------------
+
+#[get("/")]
+async fn home() -> &'static str {
+    "home"
+}
+
+#[group("/admin")]
+mod admin {
+    use httpserver::{get, post, Ext};
+
+    #[get("/")]
+    pub async fn dashboard(Ext(user): Ext<super::CurrentUser>) -> String {
+        format!("dashboard of {}", user.0)
+    }
+
+    #[post("/users/<int:id>")]
+    pub async fn edit_user(id: u32) -> String {
+        format!("edited {id}")
+    }
+}
+
+#[group("/shop/<int:shop>")]
+mod shop {
+    use httpserver::get;
+
+    #[get("/items/<name>")]
+    pub async fn item(shop: u32, name: String) -> String {
+        format!("shop {shop}: {name}")
+    }
+}
+
+async fn admins_only(req: Request) -> Option<Response> {
+    match req.header("x-admin") {
+        Some(name) => {
+            req.set(CurrentUser(name.to_owned()));
+            None
+        }
+        None => Some(abort(403).into_response()),
+    }
+}
+
+async fn tag(tag: &'static str, mut res: Response) -> Response {
+    let before = res
+        .headers()
+        .get("x-trail")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let trail = format!("{before}{tag}");
+    res.headers_mut().insert("x-trail", trail.parse().unwrap());
+    res
+}
+
+async fn group_after(_req: Request, res: Response) -> Response {
+    tag("group,", res).await
+}
+
+async fn app_after(_req: Request, res: Response) -> Response {
+    tag("app,", res).await
+}
+
+#[tokio::test]
+async fn groups_prefix_their_routes_and_run_their_own_hooks() {
+    assert_eq!(url_for!(admin::dashboard), "/admin/");
+    assert_eq!(url_for!(admin::edit_user, id = 7), "/admin/users/7");
+    assert_eq!(
+        url_for!(shop::item, shop = 3, name = "a b"),
+        "/shop/3/items/a%20b"
+    );
+    let app = App::new()
+        .routes(collect_routes![home])
+        .group(
+            admin::group()
+                .before_request(admins_only)
+                .after_request(group_after),
+        )
+        .group(shop::group())
+        .after_request(app_after);
+    let client = app.test_client();
+
+    let res = client.get("/").send().await;
+    assert_eq!(
+        res.text(),
+        "home",
+        "the group's hook does not run outside it"
+    );
+    assert_eq!(res.header("x-trail"), Some("app,"));
+    let res = client.get("/admin/").send().await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(
+        res.header("x-trail"),
+        Some("group,app,"),
+        "group after hooks run first"
+    );
+    let res = client.get("/admin/").header("x-admin", "root").send().await;
+    assert_eq!(res.text(), "dashboard of root");
+    let res = client
+        .post("/admin/users/7")
+        .header("x-admin", "root")
+        .send()
+        .await;
+    assert_eq!(res.text(), "edited 7");
+    assert_eq!(client.get("/admin").send().await.status(), 308);
+    assert_eq!(
+        client.get("/shop/3/items/a%20b").send().await.text(),
+        "shop 3: a b"
+    );
+    assert_eq!(admin::group().prefix(), "/admin");
+    assert_eq!(admin::group().routes().len(), 2);
+}
+
+#[test]
+fn a_group_route_that_clashes_with_another_route_refuses_to_start() {
+    #[get("/admin/")]
+    async fn clash() -> &'static str {
+        "clash"
+    }
+    let err = App::new()
+        .routes(collect_routes![clash])
+        .group(admin::group())
+        .into_service()
+        .err()
+        .expect("a conflict");
+    assert!(err.to_string().contains("`clash`"), "{err}");
+    assert!(err.to_string().contains("`dashboard`"), "{err}");
+}
