@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run --example hello
 //! curl localhost:8000/hello
-//! curl -X POST localhost:8000/echo -d '{"a": 1}'
+//! curl localhost:8000/echo -H 'content-type: application/json' -d '{"a": 1}'
 //! curl -X POST localhost:8000/shutdown      # graceful stop
 //! ```
 

@@ -225,18 +225,67 @@ fn body_app() -> App {
     App::new().routes(collect_routes![json_body, json_value, text_body, form_body])
 }
 
+const JSON_CT: [(&str, &str); 1] = [("Content-Type", "application/json")];
+
 async fn json_parses_or_400(t: Transport) {
     let server = Client::start(body_app(), t).await;
-    let res = server.call("POST", "/json", r#"{"x": 2, "y": 40}"#).await;
+    let res = server
+        .call_with("POST", "/json", &JSON_CT, r#"{"x": 2, "y": 40}"#)
+        .await;
     res.assert_status(200);
     assert_eq!(res.json(), json!({"sum": 42}));
-    let res = server.call("POST", "/json-value", "[1, \"two\"]").await;
+    let res = server
+        .call_with("POST", "/json-value", &JSON_CT, "[1, \"two\"]")
+        .await;
     assert_eq!(res.json(), json!({"got": [1, "two"]}));
+    let vendor = [("content-type", "application/vnd.api+json; charset=utf-8")];
+    let res = server
+        .call_with("POST", "/json-value", &vendor, "[3]")
+        .await;
+    assert_eq!(res.json(), json!({"got": [3]}));
 
     for bad in ["{", "not json", r#"{"x": 1}"#, r#"{"x": "1", "y": 2}"#, ""] {
-        let res = server.call("POST", "/json", bad).await;
+        let res = server.call_with("POST", "/json", &JSON_CT, bad).await;
         assert_eq!(res.status, 400, "{bad:?}: {res:?}");
         assert!(!res.text().is_empty(), "{bad:?}: a reason");
+    }
+}
+
+/// JSON is only read from a body declared as JSON: a cross-site form can post `text/plain`
+/// that happens to be JSON (no CORS preflight for that), and must not reach the handler.
+async fn json_and_forms_refuse_other_content_types_with_415(t: Transport) {
+    let server = Client::start(body_app(), t).await;
+    let body = r#"{"x": 2, "y": 40}"#;
+    for content_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/jsonx",
+        "multipart/form-data; boundary=x",
+    ] {
+        for target in ["/json", "/json-value"] {
+            let res = server
+                .call_with("POST", target, &[("Content-Type", content_type)], body)
+                .await;
+            assert_eq!(res.status, 415, "{content_type} to {target}: {res:?}");
+            assert!(
+                res.text().contains("expected a JSON body"),
+                "{}",
+                res.text()
+            );
+        }
+    }
+    let res = server.call("POST", "/json", body).await;
+    assert_eq!(res.status, 415, "no Content-Type: {res:?}");
+    for content_type in ["application/json", "text/plain"] {
+        let res = server
+            .call_with("POST", "/form", &[("Content-Type", content_type)], "a=1")
+            .await;
+        assert_eq!(res.status, 415, "{content_type} to /form: {res:?}");
+        assert!(
+            res.text().contains("expected a form body"),
+            "{}",
+            res.text()
+        );
     }
 }
 
@@ -254,9 +303,10 @@ async fn text_decodes_utf8_or_400(t: Transport) {
 async fn form_decodes_url_encoded_bodies(t: Transport) {
     let server = Client::start(body_app(), t).await;
     let res = server
-        .call(
+        .call_with(
             "POST",
             "/form",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
             "user=J%C3%B6rg+M&tag=a&tag=b&empty=&amp%26=%3D",
         )
         .await;
@@ -270,10 +320,14 @@ async fn form_decodes_url_encoded_bodies(t: Transport) {
             ["user", ["Jörg M"]]
         ])
     );
-    assert_eq!(server.call("POST", "/form", "").await.json(), json!([]));
+    let form_ct = [("Content-Type", "application/x-www-form-urlencoded")];
+    assert_eq!(
+        server.call_with("POST", "/form", &form_ct, "").await.json(),
+        json!([])
+    );
 
     server
-        .exchange("POST", "/form", &[], b"a=\xff")
+        .exchange("POST", "/form", &form_ct, b"a=\xff")
         .await
         .assert_status(400);
 }
@@ -342,6 +396,7 @@ on_both_transports!(
     other_methods_are_reported,
     headers_are_case_insensitive,
     json_parses_or_400,
+    json_and_forms_refuse_other_content_types_with_415,
     text_decodes_utf8_or_400,
     form_decodes_url_encoded_bodies,
     app_state_and_shutdown

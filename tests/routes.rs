@@ -645,6 +645,24 @@ async fn create_user(Json(user): Json<NewUser>) -> Value {
     json!({"name": user.name, "age": user.age})
 }
 
+/// What HTML forms send: a key repeated for each checked box, an empty value for an empty field.
+#[derive(Deserialize)]
+struct Filter {
+    #[serde(default)]
+    tag: Vec<String>,
+    limit: Option<u32>,
+}
+
+#[get("/filter")]
+async fn filter(Query(f): Query<Filter>) -> Value {
+    json!({"tag": f.tag, "limit": f.limit})
+}
+
+#[post("/filter")]
+async fn filter_form(Form(f): Form<Filter>) -> Value {
+    json!({"tag": f.tag, "limit": f.limit})
+}
+
 #[derive(Deserialize)]
 struct Search {
     q: String,
@@ -681,6 +699,8 @@ fn extractors_app() -> App {
         .routes(collect_routes![
             count,
             create_user,
+            filter,
+            filter_form,
             search,
             login,
             update_thing
@@ -734,6 +754,39 @@ async fn query_extractor(t: Transport) {
     assert!(!res.text().is_empty());
 }
 
+async fn query_and_form_take_what_html_forms_send(t: Transport) {
+    let server = Client::start(extractors_app(), t).await;
+    let res = server.get("/filter?tag=x&tag=y&limit=").await;
+    res.assert_status(200);
+    assert_eq!(res.json(), json!({"tag": ["x", "y"], "limit": null}));
+    assert_eq!(
+        server.get("/filter").await.json(),
+        json!({"tag": [], "limit": null})
+    );
+    assert_eq!(
+        server.get("/filter?limit=5&tag=z").await.json(),
+        json!({"tag": ["z"], "limit": 5})
+    );
+    let res = server.get("/filter?tag=x&limit=many").await;
+    res.assert_status(400);
+    assert!(
+        res.text().contains("`limit`"),
+        "the error names the field: {}",
+        res.text()
+    );
+
+    let form_ct = [("Content-Type", "application/x-www-form-urlencoded")];
+    let res = server
+        .call_with("POST", "/filter", &form_ct, "tag=a&tag=b&limit=")
+        .await;
+    assert_eq!(res.json(), json!({"tag": ["a", "b"], "limit": null}));
+    let res = server
+        .call_with("POST", "/filter", &form_ct, "limit=-1")
+        .await;
+    res.assert_status(400);
+    assert!(res.text().contains("`limit`"), "{}", res.text());
+}
+
 async fn form_extractor(t: Transport) {
     let server = Client::start(extractors_app(), t).await;
     let form_ct = [("Content-Type", "application/x-www-form-urlencoded")];
@@ -759,8 +812,9 @@ async fn form_extractor(t: Transport) {
 
 async fn several_extractors_and_a_path_parameter(t: Transport) {
     let server = Client::start(extractors_app(), t).await;
+    let json_ct = [("Content-Type", "application/json")];
     let res = server
-        .call("PUT", "/things/9?q=z", r#"{"k": [1, 2]}"#)
+        .call_with("PUT", "/things/9?q=z", &json_ct, r#"{"k": [1, 2]}"#)
         .await;
     res.assert_status(200);
     assert_eq!(
@@ -769,11 +823,11 @@ async fn several_extractors_and_a_path_parameter(t: Transport) {
     );
     // One failing extractor is enough for a 400.
     server
-        .call("PUT", "/things/9?q=z", "not json")
+        .call_with("PUT", "/things/9?q=z", &json_ct, "not json")
         .await
         .assert_status(400);
     server
-        .call("PUT", "/things/9", r#"{"k": 1}"#)
+        .call_with("PUT", "/things/9", &json_ct, r#"{"k": 1}"#)
         .await
         .assert_status(400);
 }
@@ -782,6 +836,7 @@ on_both_transports!(
     state_extractor_shares_one_value,
     json_extractor,
     query_extractor,
+    query_and_form_take_what_html_forms_send,
     form_extractor,
     several_extractors_and_a_path_parameter
 );

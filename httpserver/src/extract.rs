@@ -135,7 +135,9 @@ impl<T: Send + Sync + 'static> FromRequest for State<T> {
     }
 }
 
-/// The query string deserialized into `T` (400 if it does not fit).
+/// The query string deserialized into `T` (400 if it does not fit, naming the field), as
+/// HTML forms send it: `?tag=x&tag=y` fills a `tag: Vec<String>`, and `?limit=` is `None`
+/// for a `limit: Option<u32>`.
 ///
 /// ```
 /// use httpserver::{FromRequest, Query, Request};
@@ -152,10 +154,21 @@ pub struct Query<T>(pub T);
 
 impl<T: DeserializeOwned> FromRequest for Query<T> {
     async fn from_request(req: &Request) -> Result<Self, HttpError> {
-        serde_urlencoded::from_str(req.query_string())
-            .map(Query)
-            .map_err(|e| HttpError::new(400, format!("invalid query string: {e}")))
+        from_form(req.query_string().as_bytes(), "query string").map(Query)
     }
+}
+
+/// Url-encoded pairs into `T` as HTML forms send them (`serde_html_form`): a repeated key
+/// fills a `Vec`, an empty value is `None` for an `Option`. The error names the field.
+fn from_form<T: DeserializeOwned>(encoded: &[u8], what: &str) -> Result<T, HttpError> {
+    let pairs = serde_html_form::Deserializer::new(form_urlencoded::parse(encoded));
+    serde_path_to_error::deserialize(pairs).map_err(|e| {
+        let message = match e.path().to_string().as_str() {
+            "." => format!("invalid {what}: {}", e.inner()),
+            field => format!("invalid {what}: `{field}`: {}", e.inner()),
+        };
+        HttpError::new(400, message)
+    })
 }
 
 impl<T> Deref for Query<T> {
@@ -165,13 +178,18 @@ impl<T> Deref for Query<T> {
     }
 }
 
-/// A url-encoded form body deserialized into `T` (400 if it does not fit).
+/// A url-encoded form body deserialized into `T`: 415 unless it is declared as
+/// `application/x-www-form-urlencoded`, 400 if it does not fit (naming the field). Repeated
+/// keys and empty values work as for [`Query`].
 ///
 /// ```
 /// use httpserver::{Form, FromRequest, Request};
 /// #[derive(serde::Deserialize)]
 /// struct Login { user: String }
-/// let req = Request::builder("POST", "/login").body("user=ann").build();
+/// let req = Request::builder("POST", "/login")
+///     .header("content-type", "application/x-www-form-urlencoded")
+///     .body("user=ann")
+///     .build();
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// assert_eq!(Form::<Login>::from_request(&req).await.unwrap().0.user, "ann");
 /// # });
@@ -181,9 +199,8 @@ pub struct Form<T>(pub T);
 
 impl<T: DeserializeOwned> FromRequest for Form<T> {
     async fn from_request(req: &Request) -> Result<Self, HttpError> {
-        serde_urlencoded::from_bytes(req.body())
-            .map(Form)
-            .map_err(|e| HttpError::new(400, format!("invalid form body: {e}")))
+        req.require_content_type(crate::request::MediaType::Form)?;
+        from_form(req.body(), "form body").map(Form)
     }
 }
 

@@ -47,6 +47,7 @@ mod response;
 mod route;
 #[doc(hidden)]
 pub mod router;
+mod safe_path;
 mod server;
 mod service;
 mod session;
@@ -67,6 +68,7 @@ pub use response::{
     Json, Redirect, Response, Sse, StreamClosed, StreamingResponse,
 };
 pub use route::Route;
+pub use safe_path::secure_filename;
 pub use service::AppService;
 pub use session::{Session, SessionCookie};
 pub use testing::{TestClient, TestRequest, TestResponse, TestStream};

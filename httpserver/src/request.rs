@@ -217,10 +217,49 @@ impl Request {
         &self.inner.app
     }
 
-    /// The body parsed as JSON; 400 if it is not JSON of that shape.
+    /// The body parsed as JSON: 415 unless the `Content-Type` is `application/json` (or
+    /// `application/*+json`), so that a cross-site form posting `text/plain` that happens to
+    /// be JSON never reaches a JSON handler; 400 if it is not JSON of that shape.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, HttpError> {
+        self.require_content_type(MediaType::Json)?;
         serde_json::from_slice(&self.inner.body)
             .map_err(|e| HttpError::new(400, format!("invalid JSON body: {e}")))
+    }
+
+    /// 415 unless the body is declared as `expected`.
+    pub(crate) fn require_content_type(&self, expected: MediaType) -> Result<(), HttpError> {
+        let declared = self.header("content-type").unwrap_or("");
+        let essence = declared
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let ok = match expected {
+            MediaType::Json => {
+                essence == "application/json"
+                    || essence
+                        .strip_prefix("application/")
+                        .is_some_and(|sub| sub.ends_with("+json"))
+            }
+            MediaType::Form => essence == "application/x-www-form-urlencoded",
+        };
+        if ok {
+            return Ok(());
+        }
+        let (what, example) = match expected {
+            MediaType::Json => ("a JSON body", "application/json"),
+            MediaType::Form => ("a form body", "application/x-www-form-urlencoded"),
+        };
+        let got = if declared.is_empty() {
+            "none".to_owned()
+        } else {
+            format!("`{declared}`")
+        };
+        Err(HttpError::new(
+            415,
+            format!("expected {what} (Content-Type: {example}), got {got}"),
+        ))
     }
 
     /// The body as text; 400 if it is not UTF-8.
@@ -229,11 +268,20 @@ impl Request {
             .map_err(|e| HttpError::new(400, format!("body is not UTF-8: {e}")))
     }
 
-    /// The body parsed as `application/x-www-form-urlencoded`; 400 if it is not UTF-8.
+    /// The body parsed as `application/x-www-form-urlencoded`: 415 if it is declared as
+    /// anything else, 400 if it is not UTF-8.
     pub fn form(&self) -> Result<HashMap<String, Vec<String>>, HttpError> {
+        self.require_content_type(MediaType::Form)?;
         self.text()?;
         Ok(multi_map(&self.inner.body))
     }
+}
+
+/// The body types the extractors check for.
+#[derive(Clone, Copy)]
+pub(crate) enum MediaType {
+    Json,
+    Form,
 }
 
 impl std::fmt::Debug for Request {

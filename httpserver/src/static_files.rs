@@ -3,7 +3,7 @@
 //! A request's path below the prefix (already percent-decoded by routing, so `%2e%2e`
 //! and `%2f` arrive as `..` and `/`) goes through two independent checks:
 //!
-//! 1. [`sanitize`] refuses any path with a `.` or `..` segment, an empty segment (`//`,
+//! 1. `safe_path::sanitize` refuses any path with a `.` or `..` segment, an empty segment (`//`,
 //!    a leading `/`), a backslash, a control character (NUL included), a drive prefix
 //!    (`C:`) or anything the platform would not read as one plain file name.
 //! 2. The joined path and the root are canonicalized (symlinks resolved), and the file
@@ -16,7 +16,7 @@
 //! that the page's relative links resolve. Files are served by the same code as
 //! [`FileResponse`](crate::FileResponse): conditional and range requests included.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use http::header::LOCATION;
@@ -27,6 +27,7 @@ use crate::error::HttpError;
 use crate::request::Request;
 use crate::response::{Body, FileResponse, IntoResponse, Response};
 use crate::route::Route;
+use crate::safe_path::{resolve_inside, sanitize};
 
 /// The file a directory request serves.
 const INDEX: &str = "index.html";
@@ -145,72 +146,6 @@ fn redirect_to_slash(req: &Request) -> Response {
     Response::new(Body::empty())
         .with_status(StatusCode::PERMANENT_REDIRECT)
         .with_header(LOCATION, target)
-}
-
-/// The canonical root and the canonical `root/rel`, if it exists and lies inside the
-/// root once every symlink is resolved.
-async fn resolve_inside(root: &Path, rel: &Path) -> Option<(PathBuf, PathBuf)> {
-    let root = match tokio::fs::canonicalize(root).await {
-        Ok(root) => root,
-        Err(e) => {
-            tracing::warn!(root = %root.display(), error = %e, "static files directory unavailable");
-            return None;
-        }
-    };
-    let full = tokio::fs::canonicalize(root.join(rel)).await.ok()?;
-    if full.starts_with(&root) {
-        Some((root, full))
-    } else {
-        tracing::debug!(path = %rel.display(), "static file resolves outside its directory");
-        None
-    }
-}
-
-/// The relative path a decoded request path names, if it is made of plain file names
-/// only: `None` for an empty path, an empty segment, `.` or `..`, a backslash, a control
-/// character, a drive prefix or any segment the platform reads as more than one name.
-pub(crate) fn sanitize(rel: &str) -> Option<PathBuf> {
-    if rel.is_empty() {
-        return None;
-    }
-    let mut out = PathBuf::new();
-    for segment in rel.split('/') {
-        if segment.is_empty()
-            || segment == "."
-            || segment == ".."
-            || segment.chars().any(|c| c == '\\' || c.is_control())
-            || is_drive_prefix(segment)
-            || !is_portable_on_this_platform(segment)
-        {
-            return None;
-        }
-        // A segment must be exactly one plain name to the platform's path parser.
-        let mut components = Path::new(segment).components();
-        match (components.next(), components.next()) {
-            (Some(Component::Normal(name)), None) if name == segment => {}
-            _ => return None,
-        }
-        out.push(segment);
-    }
-    Some(out)
-}
-
-/// `C:` or `C:anything`: a drive on Windows, refused everywhere.
-fn is_drive_prefix(segment: &str) -> bool {
-    let bytes = segment.as_bytes();
-    bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':'
-}
-
-/// On Windows, `:` opens an alternate data stream, and trailing dots and spaces are
-/// dropped (`".. "` is `..`): refuse them there.
-#[cfg(windows)]
-fn is_portable_on_this_platform(segment: &str) -> bool {
-    !segment.contains(':') && !segment.ends_with(['.', ' '])
-}
-
-#[cfg(not(windows))]
-fn is_portable_on_this_platform(_segment: &str) -> bool {
-    true
 }
 
 #[cfg(test)]

@@ -162,7 +162,7 @@ impl TestRequest {
 
     /// Appends `params` (a struct, map or list of pairs) to the query string, encoded.
     pub fn query<T: Serialize + ?Sized>(mut self, params: &T) -> Self {
-        let encoded = serde_urlencoded::to_string(params)
+        let encoded = serde_html_form::to_string(params)
             .unwrap_or_else(|e| panic!("query parameters do not encode: {e}"));
         if !encoded.is_empty() {
             let sep = if self.target.contains('?') { '&' } else { '?' };
@@ -180,7 +180,7 @@ impl TestRequest {
 
     /// Sets a url-encoded form body and its `Content-Type`.
     pub fn form<T: Serialize + ?Sized>(self, value: &T) -> Self {
-        let encoded = serde_urlencoded::to_string(value)
+        let encoded = serde_html_form::to_string(value)
             .unwrap_or_else(|e| panic!("form body does not encode: {e}"));
         self.typed_body(encoded, "application/x-www-form-urlencoded")
     }

@@ -209,6 +209,12 @@ fn parser_name(position: usize) -> Ident {
 /// a trait named for this parameter, so that a type that does not fit is one error that
 /// names the parameter, at the type.
 fn parser(position: usize, name: &str, converter: Converter, ty: &Type) -> TokenStream {
+    // A `PathBuf` is a path whatever the converter: `<name>` decodes `%2F` too, so it
+    // goes through the same check of plain names as `<path:..>`.
+    let converter = match converter {
+        Converter::Str if last_ident_is(ty, &["PathBuf"]) => Converter::Path,
+        other => other,
+    };
     let (parse, bound) = match converter {
         Converter::Int => (quote!(parse_int), quote!(IntParam)),
         Converter::Float => (quote!(parse_float), quote!(FloatParam)),
@@ -438,10 +444,10 @@ fn fits(ty: &Type, converter: Converter) -> bool {
     }
 }
 
-/// Types that accept any path segment, so routing need not parse them: those whose last
-/// path segment is `String` or `PathBuf`.
+/// Types that accept any path segment, so routing need not parse them: `String` (a
+/// `PathBuf` refuses `..` and the like).
 pub fn is_any_string(ty: &Type) -> bool {
-    last_ident_is(ty, STRINGS)
+    last_ident_is(ty, &["String"])
 }
 
 /// Whether `ty` is a path without generics whose last segment is one of `names`.

@@ -175,13 +175,18 @@ pub trait IntParam: FromStr {}
 )]
 pub trait FloatParam: FromStr {}
 
-/// Types a `<path:..>` parameter converts to.
+/// Types a `<path:..>` parameter converts to: `String` as sent (trusted by whoever uses
+/// it), `PathBuf` only if it is a relative path of plain names (no `..`, root, drive or NUL;
+/// otherwise the route does not match: 404).
 #[diagnostic::on_unimplemented(
     message = "`<path:..>` parameters need `String` or `PathBuf`, not `{Self}`",
     label = "this argument receives a `<path:..>` parameter",
     note = "a `<path:..>` parameter is the rest of the path, slashes included: take it as `String` or `std::path::PathBuf`"
 )]
-pub trait PathParam: FromStr {}
+pub trait PathParam: Sized {
+    /// The value, or `None` if the route must not match it.
+    fn from_param(raw: &str) -> Option<Self>;
+}
 
 /// Types a plain `<name>` parameter converts to.
 #[diagnostic::on_unimplemented(
@@ -199,8 +204,16 @@ int_param!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
 // Written out, because rustc quotes these lines in its "other types implement" help.
 impl FloatParam for f32 {}
 impl FloatParam for f64 {}
-impl PathParam for String {}
-impl PathParam for PathBuf {}
+impl PathParam for String {
+    fn from_param(raw: &str) -> Option<Self> {
+        Some(raw.to_owned())
+    }
+}
+impl PathParam for PathBuf {
+    fn from_param(raw: &str) -> Option<Self> {
+        crate::safe_path::sanitize(raw)
+    }
+}
 
 // The one place where a parameter's type meets its converter's bound: the route generates
 // one `fn(&str) -> Option<T>` per parameter that calls one of these, and both its `accepts`
@@ -216,9 +229,9 @@ pub fn parse_float<T: FloatParam>(raw: &str) -> Option<T> {
     raw.parse().ok()
 }
 
-/// Parses a `<path:..>` value.
+/// Parses a `<path:..>` value, or any parameter taken as a `PathBuf`.
 pub fn parse_path<T: PathParam>(raw: &str) -> Option<T> {
-    raw.parse().ok()
+    T::from_param(raw)
 }
 
 /// Parses a `<name>` value.

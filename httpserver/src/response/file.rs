@@ -54,11 +54,25 @@ const CHUNK: usize = 64 * 1024;
 pub struct FileResponse {
     path: PathBuf,
     download_name: Option<String>,
+    /// For [`from_dir`](FileResponse::from_dir): the directory `path` must stay inside
+    /// once symlinks are resolved (`path` is then relative to it, and `None` when the
+    /// client's name was refused outright).
+    confined_to: Option<Confinement>,
+}
+
+#[derive(Debug, Clone)]
+struct Confinement {
+    dir: PathBuf,
+    name_ok: bool,
 }
 
 impl FileResponse {
     /// The file at `path` (relative paths are relative to the process's working
     /// directory). Nothing is read until the response is sent.
+    ///
+    /// **`path` is trusted**: it is opened as given. Never build it from what a client
+    /// sent (`Path::new("uploads").join(name)` with a `<name>` of `..%2F..%2Fetc%2Fpasswd`
+    /// is `/etc/passwd`); for a client-given name use [`from_dir`](FileResponse::from_dir).
     ///
     /// ```
     /// use httpserver::{FileResponse, IntoResponse};
@@ -68,6 +82,33 @@ impl FileResponse {
         FileResponse {
             path: path.into(),
             download_name: None,
+            confined_to: None,
+        }
+    }
+
+    /// The file `name` inside `dir`, where `name` comes from the client (Flask's
+    /// `send_from_directory`): a relative path of plain names (`a.txt`, `sub/b.txt`). A
+    /// name with `..`, `.`, an empty segment, a root, a drive, a backslash or a control
+    /// character, or one that leads outside `dir` through a symlink, is a 404, as is a
+    /// missing file.
+    ///
+    /// ```
+    /// use httpserver::{get, FileResponse};
+    ///
+    /// #[get("/uploads/<path:name>")]
+    /// async fn download(name: String) -> FileResponse {
+    ///     FileResponse::from_dir("uploads", &name) // `../secret` is a 404
+    /// }
+    /// ```
+    pub fn from_dir(dir: impl Into<PathBuf>, name: &str) -> Self {
+        let rel = crate::safe_path::sanitize(name);
+        FileResponse {
+            path: rel.clone().unwrap_or_default(),
+            download_name: None,
+            confined_to: Some(Confinement {
+                dir: dir.into(),
+                name_ok: rel.is_some(),
+            }),
         }
     }
 
@@ -102,7 +143,16 @@ impl FileResponse {
     /// The response to `req`, made now (static file mounts call it from their handler).
     pub(crate) async fn respond_to(&self, req: &Request) -> Response {
         let disposition = self.download_name.as_deref().map(content_disposition);
-        serve_path(&self.path, req, disposition).await
+        match &self.confined_to {
+            None => serve_path(&self.path, req, disposition).await,
+            Some(Confinement { name_ok: false, .. }) => not_found(&self.path, "name refused"),
+            Some(Confinement { dir, .. }) => {
+                match crate::safe_path::resolve_inside(dir, &self.path).await {
+                    Some((_, inside)) => serve_path(&inside, req, disposition).await,
+                    None => not_found(&self.path, "outside its directory"),
+                }
+            }
+        }
     }
 }
 
