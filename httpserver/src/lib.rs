@@ -37,6 +37,7 @@ mod dispatch;
 mod error;
 mod error_handlers;
 mod extract;
+mod head_check;
 mod hooks;
 mod path;
 mod read_body;

@@ -34,6 +34,7 @@ pub struct Request {
     inner: Arc<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     method: Method,
     uri: Uri,
@@ -62,6 +63,16 @@ pub(crate) struct RequestParts {
 }
 
 impl Request {
+    /// The same request with the body that was read after it was built (when the client
+    /// waited for `100 Continue`); copies the rest only if a hook kept a clone.
+    pub(crate) fn with_body(self, body: Bytes) -> Self {
+        let mut inner = Arc::try_unwrap(self.inner).unwrap_or_else(|shared| (*shared).clone());
+        inner.body = body;
+        Request {
+            inner: Arc::new(inner),
+        }
+    }
+
     pub(crate) fn from_parts(parts: RequestParts) -> Self {
         Request {
             inner: Arc::new(Inner {

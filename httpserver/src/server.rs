@@ -14,7 +14,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::dispatch::{answer, AppCore};
+use crate::dispatch::{answer_from_wire, AppCore};
 use crate::response::Body;
 
 /// Serves `listener` until a shutdown is asked for, then drains within the grace period.
@@ -201,5 +201,7 @@ async fn respond(
     client_addr: SocketAddr,
 ) -> http::Response<Body> {
     let (head, body) = req.into_parts();
-    answer(core, head, body, client_addr).await.into_http()
+    answer_from_wire(core, head, body, client_addr)
+        .await
+        .into_http()
 }
