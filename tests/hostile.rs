@@ -265,3 +265,147 @@ async fn expect_continue_to_an_accepted_request_still_gets_100_then_the_answer()
         Some(b"hello".to_vec())
     );
 }
+
+#[tokio::test]
+async fn http_2_and_3_in_an_http_1_request_line_are_505() {
+    let server = TestServer::start(hostile_app()).await;
+    for version in ["HTTP/2.0", "HTTP/3.0", "HTTP/0.9"] {
+        let head = format!("GET /ping {version}\r\nHost: t\r\n\r\n");
+        assert_eq!(statuses(&server, head.as_bytes()).await, [505], "{version}");
+    }
+}
+
+#[tokio::test]
+async fn a_head_over_the_limit_is_431() {
+    let server = TestServer::start(hostile_app()).await;
+    let long_line = format!(
+        "GET /ping HTTP/1.1\r\nHost: t\r\nX-Long: {}\r\n\r\n",
+        "a".repeat(100 * 1024)
+    );
+    assert_eq!(statuses(&server, long_line.as_bytes()).await, [431]);
+    let mut many = String::from("GET /ping HTTP/1.1\r\nHost: t\r\n");
+    for i in 0..500 {
+        many.push_str(&format!("X-H{i}: v\r\n"));
+    }
+    many.push_str("\r\n");
+    assert_eq!(statuses(&server, many.as_bytes()).await, [431]);
+    // Just under the default limit is fine.
+    let near = format!(
+        "GET /ping HTTP/1.1\r\nHost: t\r\nConnection: close\r\nX-Long: {}\r\n\r\n",
+        "a".repeat(60 * 1024)
+    );
+    assert_eq!(statuses(&server, near.as_bytes()).await, [200]);
+}
+
+#[tokio::test]
+async fn max_head_size_is_configurable() {
+    let server = TestServer::start(hostile_app().max_head_size(16 * 1024)).await;
+    let head = |n: usize| {
+        format!(
+            "GET /ping HTTP/1.1\r\nHost: t\r\nConnection: close\r\nX-Long: {}\r\n\r\n",
+            "a".repeat(n)
+        )
+    };
+    assert_eq!(statuses(&server, head(15 * 1024).as_bytes()).await, [200]);
+    assert_eq!(statuses(&server, head(17 * 1024).as_bytes()).await, [431]);
+}
+
+/// The client writes all of a 4 MiB body before it reads (as simple clients do); the 413
+/// must still reach it, not a reset.
+async fn upload_over_the_limit_reads_413(
+    server: &TestServer,
+    body_len: usize,
+) -> Result<u16, String> {
+    let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+    let head = format!("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: {body_len}\r\n\r\n");
+    let mut bytes = head.into_bytes();
+    bytes.resize(bytes.len() + body_len, b'x');
+    let write = tokio::time::timeout(Duration::from_secs(10), stream.write_all(&bytes)).await;
+    match write {
+        Err(_) => return Err("the upload did not finish within 10 s".into()),
+        Ok(Err(e)) => return Err(format!("write failed: {e}")),
+        Ok(Ok(())) => {}
+    }
+    let mut wire = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf)).await {
+            Err(_) => return Err("no answer within 10 s".into()),
+            Ok(Ok(0)) => break,
+            Ok(Ok(n)) => wire.extend_from_slice(&buf[..n]),
+            Ok(Err(e)) if wire.is_empty() => return Err(format!("read failed: {e}")),
+            Ok(Err(_)) => break,
+        }
+    }
+    responses(&wire)
+        .first()
+        .map(|a| a.status)
+        .ok_or_else(|| format!("no response in {:?}", String::from_utf8_lossy(&wire)))
+}
+
+#[tokio::test]
+async fn a_client_still_sending_a_body_over_the_limit_reads_the_413() {
+    let server = TestServer::start(hostile_app().max_body_size(1024 * 1024)).await;
+    for _ in 0..3 {
+        assert_eq!(
+            upload_over_the_limit_reads_413(&server, 4 * 1024 * 1024).await,
+            Ok(413)
+        );
+    }
+    assert_eq!(
+        statuses(&server, b"GET /ping HTTP/1.0\r\n\r\n").await,
+        [200]
+    );
+}
+
+#[tokio::test]
+async fn the_lingering_close_is_capped_in_bytes() {
+    // Past the cap the server closes with the upload still arriving: the client may see a
+    // reset instead of the 413, but the server does not read on.
+    let server = TestServer::start(
+        hostile_app()
+            .max_body_size(1024)
+            .linger_max_bytes(64 * 1024),
+    )
+    .await;
+    let result = upload_over_the_limit_reads_413(&server, 8 * 1024 * 1024).await;
+    assert_ne!(result, Ok(200), "{result:?}");
+    assert!(
+        result.is_err(),
+        "8 MiB over a 64 KiB linger cap still finished: {result:?}"
+    );
+}
+
+/// Writes a byte every 20 ms until a write fails (the server has closed for good), and
+/// returns how long that took.
+async fn time_until_writes_fail(stream: &mut TcpStream, give_up: Duration) -> Option<Duration> {
+    let started = std::time::Instant::now();
+    while started.elapsed() < give_up {
+        if stream.write_all(b"x").await.is_err() {
+            return Some(started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    None
+}
+
+#[tokio::test]
+async fn the_lingering_close_is_capped_in_time() {
+    let server = TestServer::start(hostile_app().linger_timeout(Duration::from_millis(400))).await;
+    // Over the limit, then a trickle that never ends: the server answers, shuts its side
+    // (the client reads the 413 and the end), reads on for 400 ms, then closes for good.
+    let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+    let head = "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\nxx";
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let wire = read_until_close(&mut stream, Duration::from_secs(3))
+        .await
+        .expect("the response and the end of it within 3 s");
+    assert_eq!(responses(&wire)[0].status, 413);
+    let lingered = time_until_writes_fail(&mut stream, Duration::from_secs(5))
+        .await
+        .expect("the server stops reading within 5 s");
+    assert!(
+        lingered >= Duration::from_millis(250) && lingered < Duration::from_secs(3),
+        "{lingered:?}"
+    );
+}

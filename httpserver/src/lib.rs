@@ -33,12 +33,15 @@
 extern crate self as httpserver;
 
 mod app;
+mod conn_io;
 mod dispatch;
 mod error;
 mod error_handlers;
 mod extract;
+mod first_line;
 mod head_check;
 mod hooks;
+mod linger;
 mod path;
 mod read_body;
 mod request;
