@@ -409,3 +409,436 @@ async fn the_lingering_close_is_capped_in_time() {
         "{lingered:?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// The table: each request on a fresh connection, followed by a pipelined `GET /ping`
+// ---------------------------------------------------------------------------------------
+
+/// What a hostile request must get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// This status, then the pipelined request gets its own answer: the connection stayed
+    /// in step.
+    Serves(u16),
+    /// This status, then the connection closes; the bytes after the request are never
+    /// answered as a request of their own (the framing was in doubt, or the client asked).
+    Closes(u16),
+}
+
+struct Case {
+    name: &'static str,
+    request: Vec<u8>,
+    expect: Expect,
+    rule: &'static str,
+}
+
+fn case(
+    name: &'static str,
+    request: impl Into<Vec<u8>>,
+    expect: Expect,
+    rule: &'static str,
+) -> Case {
+    Case {
+        name,
+        request: request.into(),
+        expect,
+        rule,
+    }
+}
+
+/// Sent after each case, on the same connection and in the same write.
+const FOLLOW_UP: &[u8] = b"GET /ping HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+
+fn get(extra_headers: &str) -> String {
+    format!("GET /ping HTTP/1.1\r\nHost: t\r\n{extra_headers}\r\n")
+}
+
+fn post(headers: &str, body: &str) -> String {
+    format!("POST /echo HTTP/1.1\r\nHost: t\r\n{headers}\r\n{body}")
+}
+
+fn request_lines() -> Vec<Case> {
+    use Expect::*;
+    vec![
+        case("well-formed GET", get(""), Serves(200), "baseline"),
+        case(
+            "HTTP/1.0, no Host",
+            "GET /ping HTTP/1.0\r\n\r\n",
+            Closes(200),
+            "9112 9.3: 1.0 closes",
+        ),
+        case(
+            "HTTP/1.0 keep-alive",
+            "GET /ping HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+            Serves(200),
+            "9112 9.3",
+        ),
+        case(
+            "HTTP/1.2 (higher minor)",
+            "GET /ping HTTP/1.2\r\nHost: t\r\n\r\n",
+            Serves(200),
+            "9110 2.5: as 1.1",
+        ),
+        case(
+            "HTTP/2.0 request line",
+            "GET /ping HTTP/2.0\r\nHost: t\r\n\r\n",
+            Closes(505),
+            "9110 15.6.6",
+        ),
+        case(
+            "HTTP/3.0 request line",
+            "GET /ping HTTP/3.0\r\nHost: t\r\n\r\n",
+            Closes(505),
+            "9110 15.6.6",
+        ),
+        case(
+            "h2 preface over HTTP/1",
+            "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+            Closes(505),
+            "9110 15.6.6",
+        ),
+        case(
+            "HTTP/0.9 (no version)",
+            "GET /ping\r\n",
+            Closes(400),
+            "9112 2.3: no 0.9",
+        ),
+        case(
+            "lower-case version",
+            "GET /ping http/1.1\r\nHost: t\r\n\r\n",
+            Closes(400),
+            "9112 2.3",
+        ),
+        case(
+            "two spaces after method",
+            "GET  /ping HTTP/1.1\r\nHost: t\r\n\r\n",
+            Closes(400),
+            "9112 3",
+        ),
+        case(
+            "tab as separator",
+            "GET\t/ping HTTP/1.1\r\nHost: t\r\n\r\n",
+            Closes(400),
+            "9112 3",
+        ),
+        case(
+            "trailing token after version",
+            "GET /ping HTTP/1.1 x\r\nHost: t\r\n\r\n",
+            Closes(400),
+            "9112 3",
+        ),
+        case(
+            "bare LF line ends",
+            "GET /ping HTTP/1.1\nHost: t\n\n",
+            Serves(200),
+            "9112 2.2: MAY accept LF",
+        ),
+        case(
+            "bare CR in request line",
+            "GET /ping\rHTTP/1.1\r\nHost: t\r\n\r\n",
+            Closes(400),
+            "9112 2.2",
+        ),
+        case(
+            "empty line before request",
+            "\r\nGET /ping HTTP/1.1\r\nHost: t\r\n\r\n",
+            Serves(200),
+            "9112 2.2: SHOULD ignore",
+        ),
+        case(
+            "unknown method",
+            "FOO /ping HTTP/1.1\r\nHost: t\r\n\r\n",
+            Closes(501),
+            "9110 9.1",
+        ),
+        case(
+            "lower-case method",
+            "get /ping HTTP/1.1\r\nHost: t\r\n\r\n",
+            Closes(501),
+            "9110 9.1: case-sensitive",
+        ),
+        case(
+            "method with a delimiter",
+            "G(T /ping HTTP/1.1\r\nHost: t\r\n\r\n",
+            Closes(400),
+            "9110 9.1: token",
+        ),
+        case(
+            "no method",
+            " /ping HTTP/1.1\r\nHost: t\r\n\r\n",
+            Closes(400),
+            "9112 3",
+        ),
+        case(
+            "known method, not routed",
+            "DELETE /ping HTTP/1.1\r\nHost: t\r\n\r\n",
+            Serves(405),
+            "9110 15.5.6",
+        ),
+        case(
+            "absolute-form",
+            "GET http://t/ping HTTP/1.1\r\nHost: t\r\n\r\n",
+            Serves(200),
+            "9112 3.2.2: MUST accept",
+        ),
+        case(
+            "absolute-form, other Host",
+            "GET http://t/ping HTTP/1.1\r\nHost: other\r\n\r\n",
+            Serves(200),
+            "9112 3.2.2: target wins",
+        ),
+        case(
+            "asterisk-form OPTIONS",
+            "OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n",
+            Serves(204),
+            "9112 3.2.4",
+        ),
+        case(
+            "asterisk-form GET",
+            "GET * HTTP/1.1\r\nHost: t\r\n\r\n",
+            Serves(400),
+            "9112 3.2.4",
+        ),
+        case(
+            "authority-form GET",
+            "GET t:80 HTTP/1.1\r\nHost: t\r\n\r\n",
+            Serves(400),
+            "9112 3.2.3",
+        ),
+        case(
+            "target without slash",
+            "GET ping HTTP/1.1\r\nHost: t\r\n\r\n",
+            Serves(400),
+            "9112 3.2",
+        ),
+        case(
+            "control byte in target",
+            &b"GET /pi\x01ng HTTP/1.1\r\nHost: t\r\n\r\n"[..],
+            Closes(400),
+            "9112 3.2",
+        ),
+        case(
+            "non-ASCII byte in target",
+            &b"GET /\xffping HTTP/1.1\r\nHost: t\r\n\r\n"[..],
+            Closes(400),
+            "9112 3.2",
+        ),
+        case(
+            "malformed escape in path",
+            "GET /users/%zz HTTP/1.1\r\nHost: t\r\n\r\n",
+            Serves(400),
+            "3986 2.1",
+        ),
+        case(
+            "encoded NUL in path",
+            "GET /users/a%00b HTTP/1.1\r\nHost: t\r\n\r\n",
+            Serves(400),
+            "NUL refused",
+        ),
+        case(
+            "dot segments",
+            "GET /../ping HTTP/1.1\r\nHost: t\r\n\r\n",
+            Serves(404),
+            "3986 5.2.4",
+        ),
+        case(
+            "8 KiB query",
+            format!(
+                "GET /ping?q={} HTTP/1.1\r\nHost: t\r\n\r\n",
+                "a".repeat(8 * 1024)
+            ),
+            Serves(200),
+            "9112 3: 8000+ octets",
+        ),
+        case(
+            "70 KiB target",
+            format!("GET /{} HTTP/1.1\r\nHost: t\r\n\r\n", "a".repeat(70 * 1024)),
+            Closes(431),
+            "head limit (414 in spirit)",
+        ),
+    ]
+}
+
+fn header_fields() -> Vec<Case> {
+    use Expect::*;
+    let many = |n: usize| get(&(0..n).map(|i| format!("X-H{i}: v\r\n")).collect::<String>());
+    vec![
+        case("HTTP/1.1 without Host", "GET /ping HTTP/1.1\r\n\r\n", Closes(400), "9112 3.2: MUST"),
+        case("two Host headers", get("Host: u\r\n"), Closes(400), "9112 3.2: MUST"),
+        case("Host with a space", "GET /ping HTTP/1.1\r\nHost: a b\r\n\r\n", Closes(400), "9112 3.2: MUST"),
+        case("Host with userinfo", "GET /ping HTTP/1.1\r\nHost: u@t\r\n\r\n", Closes(400), "9112 3.2: MUST"),
+        case("empty Host", "GET /ping HTTP/1.1\r\nHost:\r\n\r\n", Serves(200), "9112 3.2"),
+        case("Host with port", "GET /ping HTTP/1.1\r\nHost: t:8080\r\n\r\n", Serves(200), "9112 3.2"),
+        case("space in header name", get("Bad Name: v\r\n"), Closes(400), "9110 5.1"),
+        case("space before colon", get("X-A : v\r\n"), Closes(400), "9112 5.1: MUST 400"),
+        case("no colon", get("NoColon\r\n"), Closes(400), "9112 5"),
+        case("empty header name", get(": v\r\n"), Closes(400), "9110 5.1"),
+        case("delimiter in header name", get("X(A): v\r\n"), Closes(400), "9110 5.1"),
+        case("obs-fold", get("X-A: a\r\n b\r\n"), Closes(400), "9112 5.2: 400 or SP"),
+        case("whitespace before first header", "GET /ping HTTP/1.1\r\n Host: t\r\n\r\n", Closes(400), "9112 2.2"),
+        case("NUL in header value", &b"GET /ping HTTP/1.1\r\nHost: t\r\nX-A: a\x00b\r\n\r\n"[..], Closes(400), "9110 5.5: MUST"),
+        case("bare CR in header value", get("X-A: a\rb\r\n"), Closes(400), "9112 2.2"),
+        case("obs-text in header value", &b"GET /ping HTTP/1.1\r\nHost: t\r\nX-A: caf\xe9\r\n\r\n"[..], Serves(200), "9110 5.5"),
+        case("tab in header value", get("X-A: a\tb\r\n"), Serves(200), "9110 5.5"),
+        case("10 KiB header name", get(&format!("X-{}: v\r\n", "n".repeat(10 * 1024))), Serves(200), "under the head limit"),
+        case("100 KiB header line", get(&format!("X-A: {}\r\n", "a".repeat(100 * 1024))), Closes(431), "6585 5"),
+        case("99 header lines", many(98), Serves(200), "under 100"),
+        case("500 header lines", many(500), Closes(431), "6585 5"),
+        case("Expect: unknown", get("Expect: something\r\n"), Serves(200), "9110 10.1.1: MAY 417"),
+        case("Expect 100-continue, 404", "POST /nowhere HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n", Closes(404), "9110 10.1.1"),
+        case("Connection: close", get("Connection: close\r\n"), Closes(200), "9112 9.6"),
+    ]
+}
+
+fn framing() -> Vec<Case> {
+    use Expect::*;
+    let te = |value: &str, body: &str| post(&format!("Transfer-Encoding: {value}\r\n"), body);
+    vec![
+        case("Content-Length body", post("Content-Length: 5\r\n", "hello"), Serves(200), "9112 6.2"),
+        case("Content-Length with leading zeros", post("Content-Length: 005\r\n", "hello"), Serves(200), "9110 8.6"),
+        case("Content-Length list, same values", post("Content-Length: 5, 5\r\n", "hello"), Closes(400), "9110 8.6: MAY reject"),
+        case("two equal Content-Length", post("Content-Length: 5\r\nContent-Length: 5\r\n", "hello"), Serves(200), "9110 8.6: MAY accept"),
+        case("two different Content-Length", post("Content-Length: 5\r\nContent-Length: 6\r\n", "hello!"), Closes(400), "9112 6.3: MUST"),
+        case("Content-Length list, differing", post("Content-Length: 5, 6\r\n", "hello"), Closes(400), "9112 6.3: MUST"),
+        case("negative Content-Length", post("Content-Length: -1\r\n", ""), Closes(400), "9112 6.3"),
+        case("Content-Length +5", post("Content-Length: +5\r\n", "hello"), Closes(400), "9110 8.6: 1*DIGIT"),
+        case("Content-Length not a number", post("Content-Length: abc\r\n", ""), Closes(400), "9112 6.3"),
+        case("Content-Length overflowing u64", post("Content-Length: 99999999999999999999\r\n", ""), Closes(400), "9112 6.3"),
+        case("Content-Length over the limit", post("Content-Length: 1025\r\n", ""), Closes(413), "9110 15.5.14"),
+        case("body shorter than Content-Length", post("Content-Length: 200\r\n", "short"), Closes(408), "9112 8: incomplete"),
+        case("GET with a body", "GET /ping HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello", Serves(200), "9110 9.3.1"),
+        case("chunked body", te("chunked", "5\r\nhello\r\n0\r\n\r\n"), Serves(200), "9112 7.1"),
+        case("chunked, upper case", te("CHUNKED", "5\r\nhello\r\n0\r\n\r\n"), Serves(200), "9112 7: case-insensitive"),
+        case("chunked after a tab", post("Transfer-Encoding:\tchunked\r\n", "5\r\nhello\r\n0\r\n\r\n"), Serves(200), "9110 5.6.3"),
+        case("chunked with trailers", te("chunked", "5\r\nhello\r\n0\r\nX-T: v\r\n\r\n"), Serves(200), "9112 7.1.2"),
+        case("chunk extension", te("chunked", "5;a=b\r\nhello\r\n0\r\n\r\n"), Serves(200), "9112 7.1.1"),
+        case("gzip, chunked", te("gzip, chunked", "5\r\nhello\r\n0\r\n\r\n"), Closes(501), "9112 6.1: SHOULD 501"),
+        case("chunked, gzip", te("chunked, gzip", "5\r\nhello\r\n0\r\n\r\n"), Closes(400), "9112 6.3: MUST 400"),
+        case("gzip alone", te("gzip", "hello"), Closes(400), "9112 6.3: MUST 400"),
+        case("chunked twice", te("chunked, chunked", "5\r\nhello\r\n0\r\n\r\n"), Closes(400), "9112 7: once"),
+        case("xchunked", te("xchunked", "5\r\nhello\r\n0\r\n\r\n"), Closes(400), "9112 6.3"),
+        case("TE.TE: chunked then x", post("Transfer-Encoding: chunked\r\nTransfer-Encoding: x\r\n", "5\r\nhello\r\n0\r\n\r\n"), Closes(400), "9112 6.3"),
+        case("TE with space before colon", post("Transfer-Encoding : chunked\r\n", "5\r\nhello\r\n0\r\n\r\n"), Closes(400), "9112 5.1"),
+        case("CL.TE smuggling", post("Content-Length: 6\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\nG"), Closes(200), "9112 6.1: TE wins, MUST close"),
+        case("TE.CL smuggling", post("Transfer-Encoding: chunked\r\nContent-Length: 4\r\n", "5c\r\nGPOST /echo HTTP/1.1\r\n\r\n0\r\n\r\n"), Closes(408), "9112 6.1: TE wins, chunk eats the rest"),
+        case("chunked in HTTP/1.0", "POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", Closes(400), "9112 6.1: faulty framing"),
+        case("chunk size not hex", te("chunked", "zz\r\nhello\r\n0\r\n\r\n"), Closes(400), "9112 7.1"),
+        case("negative chunk size", te("chunked", "-5\r\nhello\r\n0\r\n\r\n"), Closes(400), "9112 7.1"),
+        case("chunk size 0x5", te("chunked", "0x5\r\nhello\r\n0\r\n\r\n"), Closes(400), "9112 7.1"),
+        case("chunk size overflowing u64", te("chunked", "fffffffffffffffffff\r\nhello\r\n0\r\n\r\n"), Closes(400), "9112 7.1"),
+        case("chunk over the body limit", te("chunked", &format!("fffff\r\n{}", "x".repeat(2000))), Closes(413), "9110 15.5.14"),
+        case("chunk longer than its size", te("chunked", "5\r\nhelloXX\r\n0\r\n\r\n"), Closes(400), "9112 7.1"),
+        case("20 KiB chunk extension", te("chunked", &format!("5;{}\r\nhello\r\n0\r\n\r\n", "e".repeat(20 * 1024))), Closes(400), "9112 7.1.1: limit"),
+        case("NUL in chunk size line", &b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\x00\r\nhello\r\n0\r\n\r\n"[..], Closes(400), "9112 7.1"),
+    ]
+}
+
+fn garbage() -> Vec<Case> {
+    use Expect::*;
+    vec![
+        case(
+            "NUL bytes only",
+            &b"\x00\x00\x00\r\n\r\n"[..],
+            Closes(400),
+            "9112 3",
+        ),
+        case(
+            "binary garbage",
+            &b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n"[..],
+            Closes(400),
+            "TLS hello on HTTP",
+        ),
+        case(
+            "request line only LF LF",
+            "GET /ping HTTP/1.1\n\n",
+            Closes(400),
+            "9112 3.2: no Host",
+        ),
+    ]
+}
+
+fn all_cases() -> Vec<Case> {
+    [request_lines(), header_fields(), framing(), garbage()]
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// What the server did with one case, as checked against its [`Expect`].
+async fn run_case(server: &TestServer, case: &Case) -> Result<(), String> {
+    let mut bytes = case.request.clone();
+    bytes.extend_from_slice(FOLLOW_UP);
+    let wire = exchange(server, &bytes, Duration::from_secs(5))
+        .await
+        .ok_or("the connection hung (no close within 5 s)")?;
+    let got: Vec<u16> = responses(&wire).iter().map(|a| a.status).collect();
+    let want = match case.expect {
+        Expect::Serves(status) => vec![status, 200],
+        Expect::Closes(status) => vec![status],
+    };
+    if got != want {
+        return Err(format!(
+            "statuses {got:?}, expected {want:?}; wire: {:?}",
+            String::from_utf8_lossy(&wire[..wire.len().min(300)])
+        ));
+    }
+    if let Expect::Serves(_) = case.expect {
+        let last = responses(&wire).pop().map(|a| a.body);
+        if last.as_deref() != Some(b"pong") {
+            return Err(format!("the pipelined request got {last:?}"));
+        }
+    }
+    Ok(())
+}
+
+/// The table as markdown, for docs/hardening.md.
+fn markdown(cases: &[Case]) -> String {
+    let mut out = String::from(
+        "| # | request | sent (start) | answer | rule (RFC) |\n|---|---|---|---|---|\n",
+    );
+    for (i, c) in cases.iter().enumerate() {
+        let sent: String = String::from_utf8_lossy(&c.request)
+            .chars()
+            .take(48)
+            .flat_map(char::escape_default)
+            .collect::<String>()
+            .replace('|', "\\|");
+        let answer = match c.expect {
+            Expect::Serves(s) => format!("{s}, connection serves on"),
+            Expect::Closes(s) => format!("{s}, then close"),
+        };
+        out.push_str(&format!(
+            "| {} | {} | `{sent}` | {answer} | {} |\n",
+            i + 1,
+            c.name,
+            c.rule
+        ));
+    }
+    out
+}
+
+/// `cargo test --test hostile every_hostile_request -- --nocapture` prints the table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_hostile_request_gets_its_answer_and_the_server_serves_on() {
+    let cases = all_cases();
+    assert!(cases.len() >= 60, "{} cases", cases.len());
+    println!("{}", markdown(&cases));
+    let server = TestServer::start(hostile_app()).await;
+    let mut failures = Vec::new();
+    for case in &cases {
+        if let Err(why) = run_case(&server, case).await {
+            failures.push(format!("{}: {why}", case.name));
+        }
+        // A fresh connection is still served after each one.
+        let fresh = statuses(&server, b"GET /ping HTTP/1.0\r\n\r\n").await;
+        assert_eq!(fresh, [200], "after {}", case.name);
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+    server.stop().await.expect("the server stops cleanly");
+}

@@ -1,7 +1,8 @@
 //! The request line of a connection's first request, checked before hyper parses it:
 //! hyper answers every HTTP version it cannot parse with 400, where RFC 9110 15.6.6 asks
 //! for 505 when the major version is not one the server speaks (`HTTP/2.0`, `HTTP/3.0`
-//! sent as text). Later requests on the same connection are left to hyper (400): they
+//! sent as text), and a higher minor version of HTTP/1 (`HTTP/1.2`) is to be read as the
+//! highest this server speaks (RFC 9110 2.5), where hyper refuses it. Later requests on the same connection are left to hyper (400): they
 //! cannot be found in the stream without parsing every message before them. Only the
 //! first read is looked at: a request line split over several packets is left to hyper
 //! too, and hyper's head timer starts with the first byte, as it would without this check.
@@ -30,29 +31,42 @@ pub(crate) async fn read_first_line(stream: &mut TcpStream, timeout: Duration) -
     let mut buf = Vec::with_capacity(FIRST_READ);
     match tokio::time::timeout(timeout, stream.read_buf(&mut buf)).await {
         Ok(Ok(n)) if n > 0 && major_version_is_not_1(&buf) => FirstLine::UnsupportedVersion,
-        Ok(Ok(n)) if n > 0 => FirstLine::Pass(Bytes::from(buf)),
+        Ok(Ok(n)) if n > 0 => {
+            downgrade_minor_version(&mut buf);
+            FirstLine::Pass(Bytes::from(buf))
+        }
         _ => FirstLine::Silent,
+    }
+}
+
+/// `HTTP/1.2` to `HTTP/1.9` become `HTTP/1.1` (same length, so nothing else moves).
+fn downgrade_minor_version(bytes: &mut [u8]) {
+    if let Some(minor) = version_of_first_line(bytes).and_then(|(at, major, minor)| {
+        (major == b'1' && minor.is_ascii_digit() && minor > b'1').then_some(at + 7)
+    }) {
+        bytes[minor] = b'1';
+    }
+}
+
+/// Where the request line's `HTTP/x.y` starts, with its two digits, if it ends in one.
+fn version_of_first_line(bytes: &[u8]) -> Option<(usize, u8, u8)> {
+    let line_end = bytes.iter().position(|&b| b == b'\n')?;
+    let line = &bytes[..line_end];
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let start = line.iter().rposition(|&b| b == b' ')? + 1;
+    match &line[start..] {
+        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor] if major.is_ascii_digit() => {
+            Some((start, *major, *minor))
+        }
+        _ => None,
     }
 }
 
 /// Whether the request line ends in `HTTP/<digit>.<digit>` with a major other than 1.
 /// Anything else (no version at all, a malformed one) is for hyper to refuse.
 fn major_version_is_not_1(bytes: &[u8]) -> bool {
-    let Some(line_end) = bytes.iter().position(|&b| b == b'\n') else {
-        return false;
-    };
-    let line = bytes[..line_end]
-        .strip_suffix(b"\r")
-        .unwrap_or(&bytes[..line_end]);
-    let Some(version) = line.rsplit(|&b| b == b' ').next() else {
-        return false;
-    };
-    match version {
-        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor] => {
-            major.is_ascii_digit() && minor.is_ascii_digit() && *major != b'1'
-        }
-        _ => false,
-    }
+    version_of_first_line(bytes)
+        .is_some_and(|(_, major, minor)| major != b'1' && minor.is_ascii_digit())
 }
 
 /// The whole answer to a request in a version this server does not speak.

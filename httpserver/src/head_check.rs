@@ -118,6 +118,14 @@ fn is_reg_name_byte(b: u8) -> bool {
 /// `chunked` twice, or a `Content-Length` beside a `Transfer-Encoding`, is a framing
 /// that two parsers may read differently: the way requests are smuggled past a proxy.
 fn check_framing(headers: &HeaderMap) -> Result<(), HttpError> {
+    // `1*DIGIT` (RFC 9110 8.6): Rust's integer parsing would also take `+5`.
+    let lengths = headers.get_all(CONTENT_LENGTH).iter();
+    if lengths
+        .flat_map(|v| v.as_bytes().split(|&b| b == b','))
+        .any(|n| n.trim_ascii().is_empty() || !n.trim_ascii().iter().all(u8::is_ascii_digit))
+    {
+        return Err(HttpError::new(400, "Bad Request: invalid Content-Length"));
+    }
     let mut codings = headers
         .get_all(TRANSFER_ENCODING)
         .iter()
