@@ -3,7 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use httpserver::{collect_routes, get, App};
+use futures_util::StreamExt;
+use httpserver::{collect_routes, get, App, StreamingResponse};
 use httpserver_suite::{Conn, TestServer};
 use tokio::io::AsyncWriteExt;
 
@@ -12,10 +13,24 @@ async fn ping() -> &'static str {
     "pong"
 }
 
+/// Two chunks 600 ms apart: longer than the keep-alive timeout of the tests below.
+#[get("/pausing-stream")]
+async fn pausing_stream() -> StreamingResponse {
+    let chunks = futures_util::stream::iter(["first\n", "second\n"])
+        .enumerate()
+        .then(|(i, chunk)| async move {
+            if i > 0 {
+                tokio::time::sleep(Duration::from_millis(600)).await;
+            }
+            chunk
+        });
+    StreamingResponse::new(chunks)
+}
+
 const KEEP_ALIVE: &str = "GET /ping HTTP/1.1\r\nHost: t\r\n\r\n";
 
 fn app() -> App {
-    App::new().routes(collect_routes![ping])
+    App::new().routes(collect_routes![ping, pausing_stream])
 }
 
 #[tokio::test]
@@ -107,4 +122,30 @@ async fn connections_under_the_cap_are_served_at_once() {
     for conn in &mut conns {
         conn.send(KEEP_ALIVE).await.assert_status(200);
     }
+}
+
+#[tokio::test]
+async fn a_response_streaming_slower_than_the_keep_alive_timeout_is_not_cut() {
+    let server = TestServer::start(app().keep_alive_timeout(Duration::from_millis(200))).await;
+    let mut conn = server.connect().await;
+    conn.send(KEEP_ALIVE).await.assert_status(200);
+    let res = conn
+        .send("GET /pausing-stream HTTP/1.1\r\nHost: t\r\n\r\n")
+        .await;
+    res.assert_status(200);
+    assert_eq!(res.text(), "first\nsecond\n");
+}
+
+#[tokio::test]
+async fn a_handler_slower_than_the_keep_alive_timeout_is_not_cut() {
+    // The second request on the connection waits on its handler past the idle timeout.
+    let server = TestServer::start(app().keep_alive_timeout(Duration::from_millis(200))).await;
+    let mut conn = server.connect().await;
+    conn.send("GET /pausing-stream HTTP/1.1\r\nHost: t\r\n\r\n")
+        .await
+        .assert_status(200);
+    let res = conn
+        .send("GET /pausing-stream HTTP/1.1\r\nHost: t\r\n\r\n")
+        .await;
+    assert_eq!(res.text(), "first\nsecond\n");
 }

@@ -6,13 +6,16 @@
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Buf, Bytes};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
+
+use crate::activity::Activity;
 
 pub(crate) struct ConnIo {
     pub(crate) stream: TcpStream,
@@ -22,24 +25,32 @@ pub(crate) struct ConnIo {
 
 /// hyper's own head timer starts when it begins waiting for a head, idle time included,
 /// so it cannot tell a client that is slowly sending a head from one that sends nothing.
-/// This one runs only while nothing has arrived since the last response was written.
+/// This one runs only while no request is being answered and nothing has arrived since
+/// the last response was completed.
 struct IdleTimer {
     timeout: Option<Duration>,
-    /// A response was written and nothing has been read since.
-    armed: bool,
+    activity: Arc<Activity>,
+    /// Responses completed when bytes last arrived.
+    completed_at_last_read: usize,
     running: bool,
     /// Allocated on the first idle wait of the connection, then reset.
     sleep: Option<Pin<Box<Sleep>>>,
 }
 
 impl ConnIo {
-    pub(crate) fn new(stream: TcpStream, prefix: Bytes, keep_alive: Option<Duration>) -> Self {
+    pub(crate) fn new(
+        stream: TcpStream,
+        prefix: Bytes,
+        keep_alive: Option<Duration>,
+        activity: Arc<Activity>,
+    ) -> Self {
         ConnIo {
             stream,
             prefix,
             idle: IdleTimer {
                 timeout: keep_alive,
-                armed: false,
+                activity,
+                completed_at_last_read: 0,
                 running: false,
                 sleep: None,
             },
@@ -49,24 +60,29 @@ impl ConnIo {
 
 impl IdleTimer {
     fn on_read(&mut self) {
-        self.armed = false;
+        if let Some(completed) = self.activity.idle_after() {
+            self.completed_at_last_read = completed;
+        }
         self.running = false;
     }
 
-    fn on_write(&mut self, written: &[u8]) {
-        // After `100 Continue` the client sends the body it announced: not idle.
-        if !written.starts_with(b"HTTP/1.1 100 ") {
-            self.armed = true;
-            self.running = false;
-        }
+    /// Idle: nothing in flight, and a response completed since bytes last arrived.
+    fn is_idle(&self) -> bool {
+        self.activity
+            .idle_after()
+            .is_some_and(|completed| completed > self.completed_at_last_read)
     }
 
     /// Whether the connection has been idle for the whole timeout (polling registers the
     /// wake-up for when it will have been).
     fn expired(&mut self, cx: &mut Context<'_>) -> bool {
-        let Some(timeout) = self.timeout.filter(|_| self.armed) else {
+        let Some(timeout) = self.timeout else {
             return false;
         };
+        if !self.is_idle() {
+            self.running = false;
+            return false;
+        }
         if !self.running {
             // One clock read per idle wait, not per poll.
             let deadline = Instant::now() + timeout;
@@ -118,10 +134,7 @@ impl AsyncWrite for ConnIo {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let this = &mut *self;
-        let n = ready!(Pin::new(&mut this.stream).poll_write(cx, buf))?;
-        this.idle.on_write(&buf[..n]);
-        Poll::Ready(Ok(n))
+        Pin::new(&mut self.stream).poll_write(cx, buf)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -32,6 +32,7 @@
 // The generated code names `::httpserver`; this lets it compile inside this crate too.
 extern crate self as httpserver;
 
+mod activity;
 mod app;
 mod conn_io;
 mod dispatch;

@@ -3,10 +3,10 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use http::header::CONNECTION;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -16,6 +16,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
+use crate::activity::{Activity, TrackedBody};
 use crate::conn_io::ConnIo;
 use crate::dispatch::{answer_from_wire, AppCore};
 use crate::first_line::{read_first_line, FirstLine, VERSION_NOT_SUPPORTED};
@@ -204,8 +205,10 @@ async fn serve_connection(
             return;
         }
     };
-    let mut io = ConnIo::new(stream, prefix, Some(core.config.keep_alive_timeout));
-    if serve_http1(&core, &mut io, peer, &mut shutdown).await == Unread::Maybe {
+    let activity = Arc::new(Activity::default());
+    let keep_alive = Some(core.config.keep_alive_timeout);
+    let mut io = ConnIo::new(stream, prefix, keep_alive, Arc::clone(&activity));
+    if serve_http1(&core, &mut io, activity, peer, &mut shutdown).await == Unread::Maybe {
         linger(&mut io.stream, core.config.linger()).await;
     }
 }
@@ -221,26 +224,23 @@ enum Unread {
 async fn serve_http1(
     core: &Arc<AppCore>,
     io: &mut ConnIo,
+    activity: Arc<Activity>,
     peer: SocketAddr,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Unread {
     let config = &core.config;
-    // Set when a response closes the connection with the request body unread.
-    let closed_early = Arc::new(AtomicBool::new(false));
     let service = {
-        let (core, closed_early) = (Arc::clone(core), Arc::clone(&closed_early));
+        let (core, activity) = (Arc::clone(core), Arc::clone(&activity));
         service_fn(move |req| {
-            let (core, closed_early) = (Arc::clone(&core), Arc::clone(&closed_early));
+            let core = Arc::clone(&core);
+            let in_flight = activity.start();
+            let activity = Arc::clone(&activity);
             async move {
                 let res = respond(&core, req, peer).await;
-                if res
-                    .headers()
-                    .get(http::header::CONNECTION)
-                    .is_some_and(|v| v == "close")
-                {
-                    closed_early.store(true, Ordering::Relaxed);
+                if res.headers().get(CONNECTION).is_some_and(|v| v == "close") {
+                    activity.close_early();
                 }
-                Ok::<_, Infallible>(res)
+                Ok::<_, Infallible>(res.map(|body| TrackedBody::new(body, in_flight)))
             }
         })
     };
@@ -266,7 +266,7 @@ async fn serve_http1(
         }
     };
     match result {
-        Ok(()) if closed_early.load(Ordering::Relaxed) => Unread::Maybe,
+        Ok(()) if activity.closed_early() => Unread::Maybe,
         Ok(()) => Unread::No,
         Err(e) => {
             tracing::debug!(%peer, error = %e, "connection ended with an error");
