@@ -110,6 +110,10 @@ impl AsyncRead for ConnIo {
             let n = this.prefix.len().min(buf.remaining());
             buf.put_slice(&this.prefix[..n]);
             this.prefix.advance(n);
+            if this.prefix.is_empty() {
+                // Frees the first read's buffer instead of keeping it for the connection's life.
+                this.prefix = Bytes::new();
+            }
             this.idle.on_read();
             return Poll::Ready(Ok(()));
         }
