@@ -842,3 +842,18 @@ async fn every_hostile_request_gets_its_answer_and_the_server_serves_on() {
     );
     server.stop().await.expect("the server stops cleanly");
 }
+
+#[tokio::test]
+async fn the_head_limit_is_enforced_while_the_head_is_still_arriving() {
+    // No end of head ever comes: a 431 (not the read timeout's silent close) shows the
+    // limit was applied to the bytes as they arrived.
+    let server = TestServer::start(hostile_app().read_timeout(Duration::from_secs(10))).await;
+    let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+    let mut head = b"GET /ping HTTP/1.1\r\nHost: t\r\nX-Long: ".to_vec();
+    head.resize(head.len() + 70 * 1024, b'a');
+    stream.write_all(&head).await.expect("write");
+    let wire = read_until_close(&mut stream, Duration::from_secs(3))
+        .await
+        .expect("an answer well before the read timeout");
+    assert_eq!(responses(&wire).first().map(|a| a.status), Some(431));
+}

@@ -10,7 +10,7 @@
 #
 # Needs wrk (https://github.com/wg/wrk). Knobs (environment): TOTAL (5000000), WARMUP
 # (200000 requests), CONNS (64), SEGMENT (10s per wrk run), FRESH_SHARE (1 in N segments on
-# fresh connections: 4), PORT (8000, the demo app's).
+# fresh connections: 4), PORT (8000, where the demo app listens), RUST_LOG (warn).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -33,7 +33,8 @@ echo "building the demo app (release) ..." >&2
 server_bin="$root/target/release/examples/hello"
 
 work="$(mktemp -d)"
-"$server_bin" >"$work/server.log" 2>&1 &
+# Quiet: a log line per request would measure the disk, and fill it.
+RUST_LOG="${RUST_LOG:-warn}" "$server_bin" >"$work/server.log" 2>&1 &
 server=$!
 sampler=""
 cleanup() {
