@@ -10,7 +10,8 @@
 #
 # Needs wrk (https://github.com/wg/wrk). Knobs (environment): TOTAL (5000000), WARMUP
 # (200000 requests), CONNS (64), SEGMENT (10s per wrk run), FRESH_SHARE (1 in N segments on
-# fresh connections: 4), PORT (8000, where the demo app listens), RUST_LOG (warn).
+# fresh connections: 4), PORT (8000, where the demo app listens), RUST_LOG (warn),
+# SERVER_BIN (a demo app binary to use instead of building this checkout's).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,9 +29,13 @@ for tool in "$WRK" curl awk; do
     command -v "$tool" >/dev/null || { echo "soak: '$tool' not found" >&2; exit 1; }
 done
 
-echo "building the demo app (release) ..." >&2
-(cd "$root" && cargo build --release --quiet --example hello)
-server_bin="$root/target/release/examples/hello"
+# SERVER_BIN: another build of the demo app (to compare two versions), listening on PORT.
+server_bin="${SERVER_BIN:-}"
+if [ -z "$server_bin" ]; then
+    echo "building the demo app (release) ..." >&2
+    (cd "$root" && cargo build --release --quiet --example hello)
+    server_bin="$root/target/release/examples/hello"
+fi
 
 work="$(mktemp -d)"
 # Quiet: a log line per request would measure the disk, and fill it.
