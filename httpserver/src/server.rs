@@ -41,6 +41,7 @@ pub(crate) async fn serve(core: Arc<AppCore>, listener: TcpListener) -> std::io:
     // At the cap, the loop stops accepting: new connections wait in the kernel's backlog
     // instead of each taking a file descriptor and a task.
     let slots = Arc::new(Semaphore::new(core.config.max_connections.max(1)));
+    let mut failed_accepts = FailedAccepts(0);
     loop {
         let slot = tokio::select! {
             _ = stopped(&mut shutdown) => break,
@@ -53,9 +54,10 @@ pub(crate) async fn serve(core: Arc<AppCore>, listener: TcpListener) -> std::io:
             _ = stopped(&mut shutdown) => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
+                    failed_accepts.recovered();
                     connections.spawn(serve_connection(Arc::clone(&core), stream, peer, slot));
                 }
-                Err(e) => pause_after_accept_error(e).await,
+                Err(e) => failed_accepts.pause_after(e).await,
             },
         }
         while connections.try_join_next().is_some() {}
@@ -88,11 +90,28 @@ fn log_start(core: &AppCore, addr: SocketAddr) {
     }
 }
 
-/// Running out of file descriptors makes `accept` fail at once, again and again; a short
-/// pause lets connections close instead of spinning.
-async fn pause_after_accept_error(e: std::io::Error) {
-    tracing::warn!(error = %e, "accept failed");
-    tokio::time::sleep(Duration::from_millis(50)).await;
+/// Accepts that failed in a row. Running out of file descriptors makes `accept` fail at
+/// once, again and again: a short pause lets connections close instead of spinning, and
+/// only the first failure and the recovery are logged, not every retry.
+struct FailedAccepts(u64);
+
+impl FailedAccepts {
+    async fn pause_after(&mut self, e: std::io::Error) {
+        if self.0 == 0 {
+            tracing::warn!(error = %e, "accept failed; pausing until it succeeds again");
+        } else {
+            tracing::debug!(error = %e, "accept failed again");
+        }
+        self.0 += 1;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    fn recovered(&mut self) {
+        if self.0 > 0 {
+            tracing::info!(failures = self.0, "accepting again");
+            self.0 = 0;
+        }
+    }
 }
 
 /// Waits for open connections to finish; past the grace period, cuts those still open.
