@@ -421,7 +421,6 @@ async fn a_malformed_request_line_is_400_or_a_close() {
     for garbage in [
         &b"GARBAGE\r\n\r\n"[..],
         b"GET\r\n\r\n",
-        b"GET / HTTP/9.9\r\n\r\n",
         b"\x00\x01\x02\xff\r\n\r\n",
         b"GET / HTTP/1.1\r\nHost: t\r\nContent-Length: nope\r\n\r\n",
         b"GET / HTTP/1.1\r\nbad header line\r\n\r\n",
@@ -440,6 +439,19 @@ async fn a_malformed_request_line_is_400_or_a_close() {
     }
     // The server is still fine.
     assert_eq!(server.get("/n/1").await.text(), "number 1");
+}
+
+#[tokio::test]
+async fn an_http_version_of_another_major_number_is_505() {
+    let server = basic(Duration::from_secs(5)).await;
+    let mut conn = server.connect().await;
+    conn.write(b"GET / HTTP/9.9\r\n\r\n").await;
+    let answer = read_until_close(&mut conn, Duration::from_secs(3)).await;
+    assert!(
+        answer.starts_with(b"HTTP/1.1 505 "),
+        "{:?}",
+        String::from_utf8_lossy(&answer)
+    );
 }
 
 #[tokio::test]

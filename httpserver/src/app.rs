@@ -29,6 +29,11 @@ type StateMap = HashMap<TypeId, Arc<dyn Any + Send + Sync>>;
 pub(crate) struct Config {
     pub(crate) max_body_size: usize,
     pub(crate) read_timeout: Duration,
+    pub(crate) keep_alive_timeout: Duration,
+    pub(crate) max_head_size: usize,
+    pub(crate) max_connections: usize,
+    pub(crate) linger_timeout: Duration,
+    pub(crate) linger_max_bytes: u64,
     pub(crate) grace_period: Duration,
     pub(crate) handle_signals: bool,
 }
@@ -38,8 +43,22 @@ impl Default for Config {
         Config {
             max_body_size: 1024 * 1024,
             read_timeout: Duration::from_secs(30),
+            keep_alive_timeout: Duration::from_secs(5),
+            max_head_size: 64 * 1024,
+            max_connections: 10_000,
+            linger_timeout: Duration::from_secs(5),
+            linger_max_bytes: 8 * 1024 * 1024,
             grace_period: Duration::from_secs(30),
             handle_signals: true,
+        }
+    }
+}
+
+impl Config {
+    pub(crate) fn linger(&self) -> crate::linger::Linger {
+        crate::linger::Linger {
+            timeout: self.linger_timeout,
+            max_bytes: self.linger_max_bytes,
         }
     }
 }
@@ -262,10 +281,81 @@ impl App {
     }
 
     /// How long a client may take to send one request's head and body (default 30 s).
-    /// A connection that takes longer is closed, with a 408 if nothing was sent yet.
-    /// The same time bounds how long an idle keep-alive connection stays open.
+    /// A connection that takes longer is closed, with a 408 if the head had arrived.
+    /// It also bounds the wait for the first request of a connection.
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.config.read_timeout = timeout;
+        self
+    }
+
+    /// How long a keep-alive connection may stay idle, from the end of a response until
+    /// the first byte of the next request, before the server closes it quietly (default
+    /// 5 s, as Apache and Node.js; `read_timeout` caps it when shorter). Idle connections
+    /// hold a file descriptor and count against [`max_connections`](App::max_connections),
+    /// so this is shorter than the time a slow client is given to send a request.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let app = httpserver::App::new().keep_alive_timeout(Duration::from_secs(15));
+    /// ```
+    pub fn keep_alive_timeout(mut self, timeout: Duration) -> Self {
+        self.config.keep_alive_timeout = timeout;
+        self
+    }
+
+    /// The largest request head accepted: the request line and all header lines (default
+    /// 64 KiB, as large as the biggest cookie jars browsers send, a quarter of hyper's own
+    /// 400 KiB buffer). A longer head gets 431 as soon as the limit is passed, without
+    /// reading the rest; so does one with more than 100 header lines. Such 431 answers
+    /// come from hyper, before the app sees the request: the error handlers do not see them.
+    ///
+    /// ```
+    /// let app = httpserver::App::new().max_head_size(16 * 1024);
+    /// ```
+    pub fn max_head_size(mut self, bytes: usize) -> Self {
+        self.config.max_head_size = bytes;
+        self
+    }
+
+    /// The most connections served at once (default 10,000). At the cap the server stops
+    /// accepting: further clients wait in the kernel's listen backlog (and are accepted as
+    /// connections close) instead of each taking a file descriptor. Keep it below the
+    /// process's open-file limit (`ulimit -n`), with room for files and other sockets.
+    /// Should the limit be reached anyway, accepting pauses and resumes as descriptors
+    /// free up; the connections already open are served meanwhile.
+    ///
+    /// ```
+    /// let app = httpserver::App::new().max_connections(512);
+    /// ```
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.config.max_connections = connections;
+        self
+    }
+
+    /// How long the server keeps reading (and discarding) what a client still sends after
+    /// a response that closes the connection before the request was read in full (a 413,
+    /// a refused head); default 5 s. Closing at once would make the kernel reset the
+    /// connection, and the client could lose the response; this is nginx's lingering
+    /// close. The client's own close ends it sooner.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let app = httpserver::App::new().linger_timeout(Duration::from_secs(2));
+    /// ```
+    pub fn linger_timeout(mut self, timeout: Duration) -> Self {
+        self.config.linger_timeout = timeout;
+        self
+    }
+
+    /// The most bytes a lingering close reads and discards before it closes anyway
+    /// (default 8 MiB: enough for an upload a few times over the default body limit to
+    /// finish and see its 413; past it, the client's response may be lost to a reset).
+    ///
+    /// ```
+    /// let app = httpserver::App::new().linger_max_bytes(64 * 1024 * 1024);
+    /// ```
+    pub fn linger_max_bytes(mut self, bytes: u64) -> Self {
+        self.config.linger_max_bytes = bytes;
         self
     }
 

@@ -6,12 +6,14 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use http::header::{HeaderValue, ALLOW, CONNECTION, LOCATION};
+use http::header::{HeaderValue, ALLOW, CONNECTION, EXPECT, LOCATION};
 use http::{Method, StatusCode};
 
 use crate::app::{AppHandle, Config};
 use crate::error::{catch_panic, Failure, HttpError};
 use crate::error_handlers::ErrorHandlers;
+use crate::group::GroupHooks;
+use crate::head_check::{check_head, check_wire_head};
 use crate::hooks::{run_after, run_before, AfterHook, BeforeHook};
 use crate::path::{decode_path, routing_path, unescape_segment};
 use crate::read_body::read_body;
@@ -81,40 +83,65 @@ fn methods_text(methods: &[Method]) -> String {
         .join(",")
 }
 
-/// The request line and headers, with the body as read (or why it could not be).
-struct Incoming {
+/// The request line and headers, with the body as read (or why it could not be), or
+/// still unread when the client waits for `100 Continue` before sending it.
+struct Incoming<B> {
     head: http::request::Parts,
-    body: Result<Bytes, HttpError>,
+    body: BodyState<B>,
     client_addr: SocketAddr,
 }
 
+enum BodyState<B> {
+    Read(Result<Bytes, HttpError>),
+    /// Read only once a route and the before hooks have accepted the request, so that a
+    /// request that gets 404, 405, 413 or a hook's refusal gets it without a `100 Continue`
+    /// and without sending a body that would be thrown away.
+    Deferred(B),
+}
+
 /// Answers a request whose body is still to be read: reads it under the app's limits,
-/// then dispatches. The server, the tower service and the test client all come in here.
+/// then dispatches. The tower service and the test client come in here.
 pub(crate) async fn answer<B: http_body::Body>(
     core: &AppCore,
     head: http::request::Parts,
     body: B,
     client_addr: SocketAddr,
 ) -> Response {
-    let limits = &core.config;
-    let body = read_body(
+    let checked = check_head(&head);
+    answer_checked(core, head, body, client_addr, checked).await
+}
+
+/// [`answer`] for a request read off an HTTP/1 connection, which must also name its host.
+pub(crate) async fn answer_from_wire<B: http_body::Body>(
+    core: &AppCore,
+    head: http::request::Parts,
+    body: B,
+    client_addr: SocketAddr,
+) -> Response {
+    let checked = check_wire_head(&head);
+    answer_checked(core, head, body, client_addr, checked).await
+}
+
+async fn answer_checked<B: http_body::Body>(
+    core: &AppCore,
+    head: http::request::Parts,
+    body: B,
+    client_addr: SocketAddr,
+    checked: Result<(), HttpError>,
+) -> Response {
+    let body = match checked {
+        Err(e) => BodyState::Read(Err(e)),
+        Ok(()) if expects_continue(&head.headers) && !body.is_end_stream() => {
+            BodyState::Deferred(body)
+        }
+        Ok(()) => BodyState::Read(read_limited(core, &head.headers, body).await),
+    };
+    let incoming = Incoming {
+        head,
         body,
-        &head.headers,
-        limits.max_body_size,
-        limits.read_timeout,
-    )
-    .await
-    .map_err(HttpError::from);
-    let unread_body = body.is_err();
-    let response = dispatch(
-        core,
-        Incoming {
-            head,
-            body,
-            client_addr,
-        },
-    )
-    .await;
+        client_addr,
+    };
+    let (response, unread_body) = dispatch(core, incoming).await;
     let mut response = response.ending_with(&core.handle);
     if unread_body {
         // The rest of the body was never read, so the connection is at an unknown place
@@ -126,14 +153,36 @@ pub(crate) async fn answer<B: http_body::Body>(
     response
 }
 
+fn expects_continue(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"))
+}
+
+async fn read_limited<B: http_body::Body>(
+    core: &AppCore,
+    headers: &http::HeaderMap,
+    body: B,
+) -> Result<Bytes, HttpError> {
+    let limits = &core.config;
+    read_body(body, headers, limits.max_body_size, limits.read_timeout)
+        .await
+        .map_err(HttpError::from)
+}
+
 /// Answers one request: before hooks, the handler (or the reason there is none), error
-/// handlers, after hooks.
-async fn dispatch(core: &AppCore, incoming: Incoming) -> Response {
+/// handlers, after hooks. Also says whether the body was left unread.
+async fn dispatch<B: http_body::Body>(core: &AppCore, incoming: Incoming<B>) -> (Response, bool) {
     let Incoming {
         head,
         body,
         client_addr,
     } = incoming;
+    let (body, mut deferred) = match body {
+        BodyState::Read(read) => (read, None),
+        BodyState::Deferred(body) => (Ok(Bytes::new()), Some(body)),
+    };
+    let mut unread_body = body.is_err() || deferred.is_some();
     let (body, outcome, path_params) = match (body, routing_path(head.uri.path())) {
         (Err(e), _) => (
             Bytes::new(),
@@ -156,7 +205,7 @@ async fn dispatch(core: &AppCore, incoming: Incoming) -> Response {
         version: head.version,
         path,
         headers: head.headers,
-        body,
+        body: deferred.is_none().then_some(body),
         path_params,
         client_addr,
         app: core.handle.clone(),
@@ -171,12 +220,19 @@ async fn dispatch(core: &AppCore, incoming: Incoming) -> Response {
         Outcome::Refused(response) => response,
         Outcome::Routed(route) => match run_before(&core.before, &request).await {
             Some(early) => early,
-            None => match group {
-                Some(group) => match run_before(&group.before, &request).await {
-                    Some(early) => early,
+            None => match run_group_before(group, &request).await {
+                Some(early) => early,
+                None => match deferred.take() {
                     None => run_handler(route, request.clone()).await,
+                    Some(body) => match read_limited(core, request.headers(), body).await {
+                        Err(e) => e.into_response(),
+                        Ok(body) => {
+                            unread_body = false;
+                            request.set_body(body);
+                            run_handler(route, request.clone()).await
+                        }
+                    },
                 },
-                None => run_handler(route, request.clone()).await,
             },
         },
         Outcome::Unrouted(response) => run_before(&core.before, &request).await.unwrap_or(response),
@@ -202,7 +258,15 @@ async fn dispatch(core: &AppCore, incoming: Incoming) -> Response {
     } else {
         run_after(&core.after, &request, response).await
     };
-    crate::session::save(&request, response)
+    (crate::session::save(&request, response), unread_body)
+}
+
+/// The before hooks of the route's group, if it has any.
+async fn run_group_before(group: Option<&GroupHooks>, request: &Request) -> Option<Response> {
+    match group {
+        Some(group) if !group.before.is_empty() => run_before(&group.before, request).await,
+        _ => None,
+    }
 }
 
 /// The answer to a request target that is not a decodable path: `OPTIONS *` asks what

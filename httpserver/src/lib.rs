@@ -32,14 +32,19 @@
 // The generated code names `::httpserver`; this lets it compile inside this crate too.
 extern crate self as httpserver;
 
+mod activity;
 mod app;
+mod conn_io;
 mod cookies;
 mod dispatch;
 mod error;
 mod error_handlers;
 mod extract;
+mod first_line;
 mod group;
+mod head_check;
 mod hooks;
+mod linger;
 mod path;
 mod read_body;
 mod request;

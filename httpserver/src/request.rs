@@ -40,7 +40,9 @@ struct Inner {
     version: Version,
     path: String,
     headers: HeaderMap,
-    body: Bytes,
+    /// Empty until read: the body is read after routing and the before hooks accepted the
+    /// request (see `set_body`), or given whole when the request is built.
+    body: OnceLock<Bytes>,
     path_params: HashMap<String, String>,
     client_addr: SocketAddr,
     app: AppHandle,
@@ -58,13 +60,20 @@ pub(crate) struct RequestParts {
     pub(crate) version: Version,
     pub(crate) path: String,
     pub(crate) headers: HeaderMap,
-    pub(crate) body: Bytes,
+    /// `None` while the body is still to be read.
+    pub(crate) body: Option<Bytes>,
     pub(crate) path_params: HashMap<String, String>,
     pub(crate) client_addr: SocketAddr,
     pub(crate) app: AppHandle,
 }
 
 impl Request {
+    /// Gives the request the body that was read after it was built (once routing and the
+    /// before hooks accepted it); every clone sees it. A body is set once.
+    pub(crate) fn set_body(&self, body: Bytes) {
+        let _ = self.inner.body.set(body);
+    }
+
     pub(crate) fn from_parts(parts: RequestParts) -> Self {
         Request {
             inner: Arc::new(Inner {
@@ -73,7 +82,7 @@ impl Request {
                 version: parts.version,
                 path: parts.path,
                 headers: parts.headers,
-                body: parts.body,
+                body: parts.body.map_or_else(OnceLock::new, OnceLock::from),
                 path_params: parts.path_params,
                 client_addr: parts.client_addr,
                 app: parts.app,
@@ -192,9 +201,11 @@ impl Request {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The body, already read in full.
+    /// The body, already read in full (empty in a before hook when the body is read after
+    /// the hooks accepted the request).
     pub fn body(&self) -> &Bytes {
-        &self.inner.body
+        static EMPTY: Bytes = Bytes::new();
+        self.inner.body.get().unwrap_or(&EMPTY)
     }
 
     /// The path parameters of the matched route by name, as decoded strings.
@@ -222,7 +233,7 @@ impl Request {
     /// be JSON never reaches a JSON handler; 400 if it is not JSON of that shape.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, HttpError> {
         self.require_content_type(MediaType::Json)?;
-        serde_json::from_slice(&self.inner.body)
+        serde_json::from_slice(self.body())
             .map_err(|e| HttpError::new(400, format!("invalid JSON body: {e}")))
     }
 
@@ -264,7 +275,7 @@ impl Request {
 
     /// The body as text; 400 if it is not UTF-8.
     pub fn text(&self) -> Result<&str, HttpError> {
-        std::str::from_utf8(&self.inner.body)
+        std::str::from_utf8(self.body())
             .map_err(|e| HttpError::new(400, format!("body is not UTF-8: {e}")))
     }
 
@@ -273,7 +284,7 @@ impl Request {
     pub fn form(&self) -> Result<HashMap<String, Vec<String>>, HttpError> {
         self.require_content_type(MediaType::Form)?;
         self.text()?;
-        Ok(multi_map(&self.inner.body))
+        Ok(multi_map(self.body()))
     }
 }
 
@@ -357,7 +368,7 @@ impl RequestBuilder {
             version: Version::HTTP_11,
             path,
             headers: self.headers,
-            body: self.body,
+            body: Some(self.body),
             path_params: self.path_params,
             client_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             app: self.app,

@@ -6,16 +6,25 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use http::header::CONNECTION;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
-use crate::dispatch::{answer, AppCore};
+use crate::activity::{Activity, TrackedBody};
+use crate::conn_io::ConnIo;
+use crate::dispatch::{answer_from_wire, AppCore};
+use crate::first_line::{read_first_line, FirstLine, VERSION_NOT_SUPPORTED};
+use crate::linger::linger;
 use crate::response::Body;
+
+/// hyper's own read buffer limit; raised only for a head limit above it.
+const HYPER_DEFAULT_MAX_BUF: usize = 8192 + 4096 * 100;
 
 /// Serves `listener` until a shutdown is asked for, then drains within the grace period.
 pub(crate) async fn serve(core: Arc<AppCore>, listener: TcpListener) -> std::io::Result<()> {
@@ -29,14 +38,26 @@ pub(crate) async fn serve(core: Arc<AppCore>, listener: TcpListener) -> std::io:
     }
     let mut shutdown = core.handle.shutdown_signal();
     let mut connections = JoinSet::new();
+    // At the cap, the loop stops accepting: new connections wait in the kernel's backlog
+    // instead of each taking a file descriptor and a task.
+    let slots = Arc::new(Semaphore::new(core.config.max_connections.max(1)));
+    let mut failed_accepts = FailedAccepts(0);
     loop {
+        let slot = tokio::select! {
+            _ = stopped(&mut shutdown) => break,
+            slot = Arc::clone(&slots).acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break, // never closed
+            },
+        };
         tokio::select! {
             _ = stopped(&mut shutdown) => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    connections.spawn(serve_connection(Arc::clone(&core), stream, peer));
+                    failed_accepts.recovered();
+                    connections.spawn(serve_connection(Arc::clone(&core), stream, peer, slot));
                 }
-                Err(e) => pause_after_accept_error(e).await,
+                Err(e) => failed_accepts.pause_after(e).await,
             },
         }
         while connections.try_join_next().is_some() {}
@@ -69,11 +90,28 @@ fn log_start(core: &AppCore, addr: SocketAddr) {
     }
 }
 
-/// Running out of file descriptors makes `accept` fail at once, again and again; a short
-/// pause lets connections close instead of spinning.
-async fn pause_after_accept_error(e: std::io::Error) {
-    tracing::warn!(error = %e, "accept failed");
-    tokio::time::sleep(Duration::from_millis(50)).await;
+/// Accepts that failed in a row. Running out of file descriptors makes `accept` fail at
+/// once, again and again: a short pause lets connections close instead of spinning, and
+/// only the first failure and the recovery are logged, not every retry.
+struct FailedAccepts(u64);
+
+impl FailedAccepts {
+    async fn pause_after(&mut self, e: std::io::Error) {
+        if self.0 == 0 {
+            tracing::warn!(error = %e, "accept failed; pausing until it succeeds again");
+        } else {
+            tracing::debug!(error = %e, "accept failed again");
+        }
+        self.0 += 1;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    fn recovered(&mut self) {
+        if self.0 > 0 {
+            tracing::info!(failures = self.0, "accepting again");
+            self.0 = 0;
+        }
+    }
 }
 
 /// Waits for open connections to finish; past the grace period, cuts those still open.
@@ -162,35 +200,102 @@ impl Termination {
 }
 
 /// One connection: requests in order (pipelined ones too) until the client closes, a
-/// timeout fires, or shutdown closes it once idle.
-async fn serve_connection(core: Arc<AppCore>, stream: TcpStream, peer: SocketAddr) {
+/// timeout fires, or shutdown closes it once idle; then a lingering close if the client
+/// may still be sending. Holds its slot of `max_connections` until it is closed.
+async fn serve_connection(
+    core: Arc<AppCore>,
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    _slot: OwnedSemaphorePermit,
+) {
     // Small responses must not wait for Nagle's algorithm.
     let _ = stream.set_nodelay(true);
     let mut shutdown: watch::Receiver<bool> = core.handle.shutdown_signal();
-    let read_timeout = core.config.read_timeout;
-    let service = service_fn(move |req| {
-        let core = Arc::clone(&core);
-        async move { Ok::<_, Infallible>(respond(&core, req, peer).await) }
-    });
+    let first = tokio::select! {
+        first = read_first_line(&mut stream, core.config.read_timeout) => first,
+        _ = stopped(&mut shutdown) => return,
+    };
+    let prefix = match first {
+        FirstLine::Pass(prefix) => prefix,
+        FirstLine::Silent => return,
+        FirstLine::UnsupportedVersion => {
+            let _ = stream.write_all(VERSION_NOT_SUPPORTED).await;
+            linger(&mut stream, core.config.linger()).await;
+            return;
+        }
+    };
+    let activity = Arc::new(Activity::default());
+    let keep_alive = Some(core.config.keep_alive_timeout);
+    let mut io = ConnIo::new(stream, prefix, keep_alive, Arc::clone(&activity));
+    if serve_http1(&core, &mut io, activity, peer, &mut shutdown).await == Unread::Maybe {
+        linger(&mut io.stream, core.config.linger()).await;
+    }
+}
+
+/// Whether the client may have sent bytes the server never read.
+#[derive(Debug, PartialEq, Eq)]
+enum Unread {
+    No,
+    Maybe,
+}
+
+/// Runs hyper's HTTP/1 state machine on the connection until it is done.
+async fn serve_http1(
+    core: &Arc<AppCore>,
+    io: &mut ConnIo,
+    activity: Arc<Activity>,
+    peer: SocketAddr,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Unread {
+    let config = &core.config;
+    let service = {
+        let (core, activity) = (Arc::clone(core), Arc::clone(&activity));
+        service_fn(move |req| {
+            let core = Arc::clone(&core);
+            let in_flight = activity.start();
+            let activity = Arc::clone(&activity);
+            async move {
+                let res = respond(&core, req, peer).await;
+                if res.headers().get(CONNECTION).is_some_and(|v| v == "close") {
+                    activity.close_early();
+                }
+                Ok::<_, Infallible>(res.map(|body| TrackedBody::new(body, in_flight)))
+            }
+        })
+    };
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(read_timeout)
+        .header_read_timeout(config.read_timeout)
         .keep_alive(true)
+        // The whole head (request line and headers) is limited while it is read: hyper
+        // answers 431 as soon as the limit is passed without the end of the head.
+        .max_header_size(config.max_head_size)
+        .max_buf_size(config.max_head_size.max(HYPER_DEFAULT_MAX_BUF))
         // One buffer per write instead of a vectored write of head and body: small
         // responses (most of them) cost one copy less than the iovec bookkeeping, measured
         // in benches/compare.
         .writev(false)
-        .serve_connection(TokioIo::new(stream), service);
+        .serve_connection(TokioIo::new(io), service);
     tokio::pin!(connection);
     let result = tokio::select! {
         result = connection.as_mut() => result,
-        _ = stopped(&mut shutdown) => {
+        _ = stopped(shutdown) => {
             connection.as_mut().graceful_shutdown();
             connection.await
         }
     };
-    if let Err(e) = result {
-        tracing::debug!(%peer, error = %e, "connection ended with an error");
+    match result {
+        Ok(()) if activity.closed_early() => Unread::Maybe,
+        Ok(()) => Unread::No,
+        Err(e) => {
+            tracing::debug!(%peer, error = %e, "connection ended with an error");
+            // A head hyper refused (400, 431) may be followed by more of it.
+            if e.is_parse() {
+                Unread::Maybe
+            } else {
+                Unread::No
+            }
+        }
     }
 }
 
@@ -201,5 +306,7 @@ async fn respond(
     client_addr: SocketAddr,
 ) -> http::Response<Body> {
     let (head, body) = req.into_parts();
-    answer(core, head, body, client_addr).await.into_http()
+    answer_from_wire(core, head, body, client_addr)
+        .await
+        .into_http()
 }

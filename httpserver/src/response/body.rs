@@ -13,6 +13,9 @@ use crate::error::BoxError;
 
 type ChunkStream = Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>> + Send>>;
 
+/// What a body's `poll_frame` returns.
+type FramePoll = Poll<Option<Result<Frame<Bytes>, BoxError>>>;
+
 /// A response body. Built from `String`, `&'static str`, `Vec<u8>`, [`Bytes`],
 /// `&'static [u8]` or `()`; streams come from [`crate::StreamingResponse`].
 ///
@@ -147,6 +150,27 @@ impl From<()> for Body {
     }
 }
 
+/// Polls a response stream; a panic inside the producer becomes its message, so that it
+/// cuts this response (as an error item does) instead of the connection's task.
+fn poll_catching_panics(
+    stream: &mut ChunkStream,
+    cx: &mut Context<'_>,
+) -> Result<FramePoll, String> {
+    let poll = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        stream.as_mut().poll_next(cx)
+    }))
+    .map_err(|payload| crate::error::panic_message(payload.as_ref()))?;
+    Ok(match poll {
+        Poll::Ready(Some(Ok(chunk))) => Poll::Ready(Some(Ok(Frame::data(chunk)))),
+        Poll::Ready(Some(Err(e))) => {
+            tracing::error!(error = %e, "response stream failed; ending the response");
+            Poll::Ready(Some(Err(e)))
+        }
+        Poll::Ready(None) => Poll::Ready(None),
+        Poll::Pending => Poll::Pending,
+    })
+}
+
 impl http_body::Body for Body {
     type Data = Bytes;
     type Error = BoxError;
@@ -161,14 +185,14 @@ impl http_body::Body for Body {
                 Kind::Full(bytes) => Poll::Ready(Some(Ok(Frame::data(bytes)))),
                 _ => Poll::Ready(None),
             },
-            Kind::Stream(stream) => match stream.as_mut().poll_next(cx) {
-                Poll::Ready(Some(Ok(chunk))) => Poll::Ready(Some(Ok(Frame::data(chunk)))),
-                Poll::Ready(Some(Err(e))) => {
-                    tracing::error!(error = %e, "response stream failed; ending the response");
-                    Poll::Ready(Some(Err(e)))
+            Kind::Stream(stream) => match poll_catching_panics(stream, cx) {
+                Err(panic) => {
+                    tracing::error!(panic = %panic, "response stream panicked; ending the response");
+                    // Dropped at once: a panicked stream is never polled again.
+                    self.kind = Kind::Empty;
+                    Poll::Ready(Some(Err(panic.into())))
                 }
-                Poll::Ready(None) => Poll::Ready(None),
-                Poll::Pending => Poll::Pending,
+                Ok(poll) => poll,
             },
         }
     }

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Soak test (not part of `cargo test`): millions of requests over mixed routes, on kept-alive
+# and on fresh connections, against the demo app built in release, with the server's
+# resident memory sampled every second. A leak shows as RSS that keeps growing after the
+# warm-up; the script prints the first, peak and last samples and whether the last is
+# within 5% of the value right after the warm-up.
+#
+#   bash benches/soak/run.sh                 # 5,000,000 requests (TOTAL), about 5-10 min
+#   TOTAL=500000 bash benches/soak/run.sh    # a quick run
+#
+# Needs wrk (https://github.com/wg/wrk). Knobs (environment): TOTAL (5000000), WARMUP
+# (200000 requests), CONNS (64), SEGMENT (10s per wrk run), FRESH_SHARE (1 in N segments on
+# fresh connections: 4), PORT (8000, where the demo app listens), RUST_LOG (warn),
+# SERVER_BIN (a demo app binary to use instead of building this checkout's).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+
+TOTAL="${TOTAL:-5000000}"
+WARMUP="${WARMUP:-200000}"
+CONNS="${CONNS:-64}"
+SEGMENT="${SEGMENT:-10s}"
+FRESH_SHARE="${FRESH_SHARE:-4}"
+PORT="${PORT:-8000}"
+WRK="${WRK:-wrk}"
+
+for tool in "$WRK" curl awk; do
+    command -v "$tool" >/dev/null || { echo "soak: '$tool' not found" >&2; exit 1; }
+done
+
+# SERVER_BIN: another build of the demo app (to compare two versions), listening on PORT.
+server_bin="${SERVER_BIN:-}"
+if [ -z "$server_bin" ]; then
+    echo "building the demo app (release) ..." >&2
+    (cd "$root" && cargo build --release --quiet --example hello)
+    server_bin="$root/target/release/examples/hello"
+fi
+
+work="$(mktemp -d)"
+# Quiet: a log line per request would measure the disk, and fill it.
+RUST_LOG="${RUST_LOG:-warn}" "$server_bin" >"$work/server.log" 2>&1 &
+server=$!
+sampler=""
+cleanup() {
+    [ -n "$sampler" ] && kill "$sampler" 2>/dev/null || true
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+base="http://127.0.0.1:$PORT"
+for _ in $(seq 50); do curl -fs "$base/hello" >/dev/null && break; sleep 0.1; done
+curl -fs "$base/hello" >/dev/null || { echo "soak: the server did not start" >&2; exit 1; }
+
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$server/status"; }
+(while kill -0 "$server" 2>/dev/null; do rss_kib >>"$work/rss"; sleep 1; done) &
+sampler=$!
+
+# wrk picks a route per request: JSON, typed parameters, a query, a POST with a body, a 404.
+cat >"$work/mixed.lua" <<'LUA'
+local routes = {
+  {"GET", "/hello", nil},
+  {"GET", "/users/42", nil},
+  {"GET", "/greet/soak%20test", nil},
+  {"GET", "/search?q=soak&page=2", nil},
+  {"POST", "/echo", '{"soak": [1, 2, 3], "text": "hello"}'},
+  {"GET", "/no/such/route", nil},
+}
+local i = 0
+request = function()
+  i = i + 1
+  local r = routes[(i % #routes) + 1]
+  local headers = {}
+  if r[3] then headers["Content-Type"] = "application/json" end
+  if os.getenv("FRESH") == "1" then headers["Connection"] = "close" end
+  return wrk.format(r[1], r[2], headers, r[3])
+end
+LUA
+
+# Runs wrk for one segment; prints the number of requests it completed.
+segment() {
+    local fresh="$1"
+    FRESH="$fresh" "$WRK" -t1 -c"$CONNS" -d"$SEGMENT" -s "$work/mixed.lua" "$base" 2>/dev/null |
+        awk '/requests in/ {print $1}'
+}
+
+done_requests=0
+echo "warm-up: $WARMUP requests ..." >&2
+while [ "$done_requests" -lt "$WARMUP" ]; do
+    n="$(segment 0)"; done_requests=$((done_requests + ${n:-0}))
+done
+after_warmup="$(rss_kib)"
+echo "RSS after warm-up: ${after_warmup} KiB" >&2
+
+round=0
+while [ "$done_requests" -lt "$TOTAL" ]; do
+    round=$((round + 1))
+    fresh=0; [ $((round % FRESH_SHARE)) -eq 0 ] && fresh=1
+    n="$(segment "$fresh")"; done_requests=$((done_requests + ${n:-0}))
+    echo "  $done_requests / $TOTAL requests (fresh connections: $fresh), RSS $(rss_kib) KiB" >&2
+done
+sleep 2  # let idle connections close and the sampler take a last value
+last="$(rss_kib)"
+
+awk -v warm="$after_warmup" -v last="$last" -v total="$done_requests" '
+    NR == 1 { first = $1 } $1 > peak { peak = $1 }
+    END {
+        printf "requests: %d\nRSS first: %d KiB\nRSS after warm-up: %d KiB\nRSS peak: %d KiB\nRSS last: %d KiB\n", total, first, warm, peak, last
+        ok = (last <= warm * 1.05)
+        printf "last within 5%% of post-warm-up: %s (%.1f%%)\n", ok ? "yes" : "NO", (last - warm) * 100 / warm
+        exit ok ? 0 : 1
+    }' "$work/rss"

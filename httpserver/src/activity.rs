@@ -1,0 +1,91 @@
+//! What a connection is doing, as the keep-alive timer needs to know it: whether a
+//! request is being answered (its response body not yet sent in full), and how many
+//! responses have been completed. hyper reads from the socket while a response streams
+//! (to notice a client that leaves), so a read that waits says nothing about idleness.
+
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body::{Frame, SizeHint};
+
+use crate::error::BoxError;
+use crate::response::Body;
+
+#[derive(Default)]
+pub(crate) struct Activity {
+    in_flight: AtomicUsize,
+    completed: AtomicUsize,
+    /// A response closed the connection with the request body unread.
+    closed_early: AtomicBool,
+}
+
+impl Activity {
+    /// Marks a request as being answered until the returned guard is dropped.
+    pub(crate) fn start(self: &Arc<Self>) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(Arc::clone(self))
+    }
+
+    /// The number of completed responses while nothing is in flight, else `None`.
+    pub(crate) fn idle_after(&self) -> Option<usize> {
+        (self.in_flight.load(Ordering::Relaxed) == 0)
+            .then(|| self.completed.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn close_early(&self) {
+        self.closed_early.store(true, Ordering::Relaxed);
+    }
+
+    pub(crate) fn closed_early(&self) -> bool {
+        self.closed_early.load(Ordering::Relaxed)
+    }
+}
+
+/// A request being answered; dropping it (when the response body has been sent, or the
+/// response dropped) completes it.
+pub(crate) struct InFlight(Arc<Activity>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.completed.fetch_add(1, Ordering::Relaxed);
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A response body that completes its request when hyper drops it.
+pub(crate) struct TrackedBody {
+    body: Body,
+    _in_flight: InFlight,
+}
+
+impl TrackedBody {
+    pub(crate) fn new(body: Body, in_flight: InFlight) -> Self {
+        TrackedBody {
+            body,
+            _in_flight: in_flight,
+        }
+    }
+}
+
+impl http_body::Body for TrackedBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}

@@ -1,0 +1,37 @@
+//! Lingering close. Closing a socket whose receive queue still holds bytes makes the kernel
+//! send a reset, and a reset can reach the client before it has read the response, which
+//! it then never sees: a 413 sent while the client is still uploading is lost that way.
+//! So after such a response the server shuts its side down (the client sees the end of
+//! the response) and reads and discards what the client is still sending, for a bounded
+//! time and number of bytes, before closing (as nginx's `lingering_close` does).
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// How long and how much a lingering close may read before it closes anyway.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Linger {
+    pub(crate) timeout: Duration,
+    pub(crate) max_bytes: u64,
+}
+
+/// Shuts the write side, then discards input until the client closes its side, the time
+/// is up, or `max_bytes` have been read. Returns the bytes discarded.
+pub(crate) async fn linger(stream: &mut TcpStream, limits: Linger) -> u64 {
+    // Flushes nothing (hyper has written everything); sends FIN if hyper has not.
+    let _ = stream.shutdown().await;
+    let mut discarded = 0u64;
+    let mut scratch = [0u8; 16 * 1024];
+    let drain = async {
+        while discarded < limits.max_bytes {
+            match stream.read(&mut scratch).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => discarded += n as u64,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(limits.timeout, drain).await;
+    discarded
+}
