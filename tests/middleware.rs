@@ -335,11 +335,14 @@ async fn before_hooks_see_unrouted_requests_but_not_refused_ones(t: Transport) {
     assert_eq!(trace.take(), ["b1", "a1:404"]);
     client.call("DELETE", "/ok", "").await.assert_status(405);
     assert_eq!(trace.take(), ["b1", "a1:405"]);
-    // A body over the limit is refused before routing: no hook that expects a
-    // well-formed request sees it, but the response is still the app's.
+    // The body is read after the before hooks accepted the request (a hook that refuses
+    // an upload costs no upload), so a body over the limit is refused after them.
     let res = client.exchange("POST", "/upload", &[], &[b'x'; 17]).await;
     res.assert_status(413);
-    assert_eq!(trace.take(), ["a1:413"]);
+    assert_eq!(trace.take(), ["b1", "a1:413"]);
+    // A head the server refuses outright (an undecodable path) reaches no hook.
+    client.get("/%zz").await.assert_status(400);
+    assert_eq!(trace.take(), ["a1:400"]);
 }
 
 async fn after_hooks_may_replace_the_response(t: Transport) {

@@ -54,38 +54,39 @@ pub struct RouteArgs {
     pub path: Option<LitStr>,
     /// Uppercase, without duplicates; never empty.
     pub methods: Vec<&'static str>,
+    /// `max_body_size = EXPR`: the route's own body limit, a `usize` constant expression
+    /// (the compiler checks it where the route uses it).
+    pub max_body_size: Option<Expr>,
     pub errors: Vec<syn::Error>,
 }
 
 pub fn parse_args(kind: Kind, tokens: TokenStream) -> RouteArgs {
-    let mut path = None;
-    let mut methods: Option<Vec<&'static str>> = None;
-    let mut errors = Vec::new();
-    let parser = |input: ParseStream| parse_into(kind, input, &mut path, &mut methods, &mut errors);
+    let mut args = RouteArgs {
+        path: None,
+        methods: Vec::new(),
+        max_body_size: None,
+        errors: Vec::new(),
+    };
+    let parser = |input: ParseStream| parse_into(kind, input, &mut args);
     if let Err(e) = parser.parse2(tokens) {
-        errors.push(e);
+        args.errors.push(e);
     }
-    let mut methods = methods.unwrap_or_default();
-    if methods.is_empty() {
-        methods.push(match kind {
+    if args.methods.is_empty() {
+        args.methods.push(match kind {
             Kind::Route => "GET",
             Kind::Fixed { method, .. } => method,
         });
     }
-    RouteArgs {
-        path,
-        methods,
-        errors,
-    }
+    args
 }
 
-fn parse_into(
-    kind: Kind,
-    input: ParseStream,
-    path: &mut Option<LitStr>,
-    methods: &mut Option<Vec<&'static str>>,
-    errors: &mut Vec<syn::Error>,
-) -> syn::Result<()> {
+fn parse_into(kind: Kind, input: ParseStream, args: &mut RouteArgs) -> syn::Result<()> {
+    let RouteArgs {
+        path,
+        methods,
+        max_body_size,
+        errors,
+    } = args;
     let attr = kind.attr_name();
     let missing_path = || {
         syn::Error::new(
@@ -164,7 +165,17 @@ fn parse_into(
                     continue;
                 }
                 methods_key = Some(key);
-                *methods = Some(parse_methods(&value, errors));
+                *methods = parse_methods(&value, errors);
+            }
+            (_, "max_body_size") => {
+                if max_body_size.is_some() {
+                    errors.push(syn::Error::new(
+                        key.span(),
+                        "`max_body_size` is given twice; give the route one limit",
+                    ));
+                    continue;
+                }
+                *max_body_size = Some(value);
             }
             (Kind::Fixed { attr, method }, "methods") => {
                 errors.push(syn::Error::new(
@@ -176,24 +187,29 @@ fn parse_into(
                 ));
             }
             (Kind::Route, other) => {
-                let hint = match suggest::closest(other, ["methods"]) {
+                let hint = match suggest::closest(other, ["methods", "max_body_size"]) {
                     Some(s) => format!(" (did you mean `{s}`?)"),
                     None => String::new(),
                 };
                 errors.push(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown argument `{other}`{hint}; #[route] takes the path and \
-                         optionally `methods = [..]`, e.g. {}",
+                        "unknown argument `{other}`{hint}; #[route] takes the path, and \
+                         optionally `methods = [..]` and `max_body_size = ..`, e.g. {}",
                         kind.example()
                     ),
                 ));
             }
             (Kind::Fixed { .. }, other) => {
+                let hint = match suggest::closest(other, ["max_body_size"]) {
+                    Some(s) => format!(" (did you mean `{s}`?)"),
+                    None => String::new(),
+                };
                 errors.push(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown argument `{other}`; #[{attr}] takes only the path, e.g. {}",
+                        "unknown argument `{other}`{hint}; #[{attr}] takes the path, and \
+                         optionally `max_body_size = ..` (bytes), e.g. {}",
                         kind.example()
                     ),
                 ));
@@ -387,7 +403,27 @@ mod tests {
         assert!(messages(&a)[0].starts_with("#[get] always handles GET"));
 
         let a = parse_args(GET, quote!("/items", type = 1));
-        assert!(messages(&a)[0].starts_with("unknown argument `type`; #[get] takes only the path"));
+        assert!(messages(&a)[0].starts_with(
+            "unknown argument `type`; #[get] takes the path, and optionally `max_body_size = ..`"
+        ));
+
+        let a = parse_args(
+            GET,
+            quote!("/items", max_body_size = 1024, max_body_size = 2),
+        );
+        assert!(messages(&a)[0].starts_with("`max_body_size` is given twice"));
+        let a = parse_args(GET, quote!("/items", max_body_sise = 1));
+        assert!(
+            messages(&a)[0].contains("(did you mean `max_body_size`?)"),
+            "{:?}",
+            messages(&a)
+        );
+        let a = parse_args(
+            Kind::Route,
+            quote!("/items", methods = ["PUT"], max_body_size = 64 * 1024),
+        );
+        assert!(a.errors.is_empty());
+        assert!(a.max_body_size.is_some());
     }
 
     #[test]

@@ -6,11 +6,12 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use http::header::{HeaderValue, ALLOW, CONNECTION, EXPECT, LOCATION};
+use http::header::{HeaderValue, ALLOW, CONNECTION, LOCATION};
 use http::{Method, StatusCode};
 
 use crate::app::{AppHandle, Config};
-use crate::error::{catch_panic, Failure, HttpError};
+use crate::body_stream::{pending, BodyStream, PendingBody};
+use crate::error::{catch_panic, BoxError, Failure, HttpError};
 use crate::error_handlers::ErrorHandlers;
 use crate::group::GroupHooks;
 use crate::head_check::{check_head, check_wire_head};
@@ -83,58 +84,71 @@ fn methods_text(methods: &[Method]) -> String {
         .join(",")
 }
 
-/// The request line and headers, with the body as read (or why it could not be), or
-/// still unread when the client waits for `100 Continue` before sending it.
-struct Incoming<B> {
+/// The request line and headers, and the body: refused already, empty, or still unread.
+struct Incoming {
     head: http::request::Parts,
-    body: BodyState<B>,
+    body: BodyState,
     client_addr: SocketAddr,
 }
 
-enum BodyState<B> {
-    Read(Result<Bytes, HttpError>),
-    /// Read only once a route and the before hooks have accepted the request, so that a
-    /// request that gets 404, 405, 413 or a hook's refusal gets it without a `100 Continue`
-    /// and without sending a body that would be thrown away.
-    Deferred(B),
+enum BodyState {
+    /// The head was refused (the error says why); the body will never be read.
+    Refused(HttpError),
+    Empty,
+    /// Read only once a route and the before hooks have accepted the request: a request
+    /// they refuse costs no upload (and gets its answer without a `100 Continue`).
+    Pending(PendingBody),
 }
 
 /// Answers a request whose body is still to be read: reads it under the app's limits,
 /// then dispatches. The tower service and the test client come in here.
-pub(crate) async fn answer<B: http_body::Body>(
+pub(crate) async fn answer<B>(
     core: &AppCore,
     head: http::request::Parts,
     body: B,
     client_addr: SocketAddr,
-) -> Response {
+) -> Response
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
     let checked = check_head(&head);
     answer_checked(core, head, body, client_addr, checked).await
 }
 
 /// [`answer`] for a request read off an HTTP/1 connection, which must also name its host.
-pub(crate) async fn answer_from_wire<B: http_body::Body>(
+pub(crate) async fn answer_from_wire<B>(
     core: &AppCore,
     head: http::request::Parts,
     body: B,
     client_addr: SocketAddr,
-) -> Response {
+) -> Response
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
     let checked = check_wire_head(&head);
     answer_checked(core, head, body, client_addr, checked).await
 }
 
-async fn answer_checked<B: http_body::Body>(
+async fn answer_checked<B>(
     core: &AppCore,
     head: http::request::Parts,
     body: B,
     client_addr: SocketAddr,
     checked: Result<(), HttpError>,
-) -> Response {
+) -> Response
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
     let body = match checked {
-        Err(e) => BodyState::Read(Err(e)),
-        Ok(()) if expects_continue(&head.headers) && !body.is_end_stream() => {
-            BodyState::Deferred(body)
-        }
-        Ok(()) => BodyState::Read(read_limited(core, &head.headers, body).await),
+        Err(e) => BodyState::Refused(e),
+        Ok(()) if body.is_end_stream() => BodyState::Empty,
+        Ok(()) => BodyState::Pending(pending(body)),
     };
     let incoming = Incoming {
         head,
@@ -153,50 +167,24 @@ async fn answer_checked<B: http_body::Body>(
     response
 }
 
-fn expects_continue(headers: &http::HeaderMap) -> bool {
-    headers
-        .get(EXPECT)
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"))
-}
-
-async fn read_limited<B: http_body::Body>(
-    core: &AppCore,
-    headers: &http::HeaderMap,
-    body: B,
-) -> Result<Bytes, HttpError> {
-    let limits = &core.config;
-    read_body(body, headers, limits.max_body_size, limits.read_timeout)
-        .await
-        .map_err(HttpError::from)
-}
-
 /// Answers one request: before hooks, the handler (or the reason there is none), error
 /// handlers, after hooks. Also says whether the body was left unread.
-async fn dispatch<B: http_body::Body>(core: &AppCore, incoming: Incoming<B>) -> (Response, bool) {
+async fn dispatch(core: &AppCore, incoming: Incoming) -> (Response, bool) {
     let Incoming {
         head,
         body,
         client_addr,
     } = incoming;
-    let (body, mut deferred) = match body {
-        BodyState::Read(read) => (read, None),
-        BodyState::Deferred(body) => (Ok(Bytes::new()), Some(body)),
+    let (refused, pending) = match body {
+        BodyState::Refused(e) => (Some(e), None),
+        BodyState::Empty => (None, None),
+        BodyState::Pending(body) => (None, Some(body)),
     };
-    let mut unread_body = body.is_err() || deferred.is_some();
-    let (body, outcome, path_params) = match (body, routing_path(head.uri.path())) {
-        (Err(e), _) => (
-            Bytes::new(),
-            Outcome::Refused(e.into_response()),
-            HashMap::new(),
-        ),
-        (Ok(body), None) => {
-            let refused = Outcome::Refused(refuse_target(core, &head));
-            (body, refused, HashMap::new())
-        }
-        (Ok(body), Some(path)) => {
-            let (outcome, params) = route_request(core, &head, &path);
-            (body, outcome, params)
-        }
+    let mut unread_body = refused.is_some() || pending.is_some();
+    let (outcome, path_params) = match (refused, routing_path(head.uri.path())) {
+        (Some(e), _) => (Outcome::Refused(e.into_response()), HashMap::new()),
+        (None, None) => (Outcome::Refused(refuse_target(core, &head)), HashMap::new()),
+        (None, Some(path)) => route_request(core, &head, &path),
     };
     let path = decode_path(head.uri.path()).unwrap_or_else(|| head.uri.path().to_owned());
     let request = Request::from_parts(RequestParts {
@@ -205,7 +193,7 @@ async fn dispatch<B: http_body::Body>(core: &AppCore, incoming: Incoming<B>) -> 
         version: head.version,
         path,
         headers: head.headers,
-        body: deferred.is_none().then_some(body),
+        body: pending.is_none().then(Bytes::new),
         path_params,
         client_addr,
         app: core.handle.clone(),
@@ -222,17 +210,11 @@ async fn dispatch<B: http_body::Body>(core: &AppCore, incoming: Incoming<B>) -> 
             Some(early) => early,
             None => match run_group_before(group, &request).await {
                 Some(early) => early,
-                None => match deferred.take() {
-                    None => run_handler(route, request.clone()).await,
-                    Some(body) => match read_limited(core, request.headers(), body).await {
-                        Err(e) => e.into_response(),
-                        Ok(body) => {
-                            unread_body = false;
-                            request.set_body(body);
-                            run_handler(route, request.clone()).await
-                        }
-                    },
-                },
+                None => {
+                    let (response, unread) = run_route(core, route, &request, pending).await;
+                    unread_body = unread;
+                    response
+                }
             },
         },
         Outcome::Unrouted(response) => run_before(&core.before, &request).await.unwrap_or(response),
@@ -259,6 +241,33 @@ async fn dispatch<B: http_body::Body>(core: &AppCore, incoming: Incoming<B>) -> 
         run_after(&core.after, &request, response).await
     };
     (crate::session::save(&request, response), unread_body)
+}
+
+/// The body, then the handler: the body read in full under the route's limit, or handed to
+/// the handler as a stream. Also says whether the body was left unread.
+async fn run_route(
+    core: &AppCore,
+    route: &Route,
+    request: &Request,
+    pending: Option<PendingBody>,
+) -> (Response, bool) {
+    let Some(body) = pending else {
+        return (run_handler(route, request.clone()).await, false);
+    };
+    let limit = route.max_body_size().unwrap_or(core.config.max_body_size);
+    let timeout = core.config.read_timeout;
+    if route.streams_body() {
+        request.set_body_stream(BodyStream::new(body, request.headers(), limit, timeout));
+        let response = run_handler(route, request.clone()).await;
+        return (response, request.body_left_unread());
+    }
+    match read_body(body, request.headers(), limit, timeout).await {
+        Err(e) => (HttpError::from(e).into_response(), true),
+        Ok(bytes) => {
+            request.set_body(bytes);
+            (run_handler(route, request.clone()).await, false)
+        }
+    }
 }
 
 /// The before hooks of the route's group, if it has any.

@@ -34,6 +34,7 @@ extern crate self as httpserver;
 
 mod activity;
 mod app;
+mod body_stream;
 mod conn_io;
 mod cookies;
 mod dispatch;
@@ -45,6 +46,7 @@ mod group;
 mod head_check;
 mod hooks;
 mod linger;
+mod multipart;
 mod path;
 mod read_body;
 mod request;
@@ -64,9 +66,11 @@ mod testing;
 pub mod __private;
 
 pub use app::{App, AppHandle};
+pub use body_stream::BodyStream;
 pub use error::{abort, BoxError, HttpError, IntoStatusCode};
 pub use extract::{Ext, Form, FromRequest, Query, State};
 pub use group::Group;
+pub use multipart::{Field, Multipart};
 pub use request::{Request, RequestBuilder};
 pub use response::{
     Body, ChunkSender, Event, FileResponse, Html, IntoChunk, IntoEvent, IntoHeaders, IntoResponse,
@@ -76,7 +80,7 @@ pub use route::Route;
 pub use safe_path::secure_filename;
 pub use service::AppService;
 pub use session::{Session, SessionCookie};
-pub use testing::{TestClient, TestRequest, TestResponse, TestStream};
+pub use testing::{TestClient, TestMultipart, TestRequest, TestResponse, TestStream};
 
 pub use http::{HeaderMap, Method, StatusCode};
 

@@ -10,6 +10,7 @@ use http::{HeaderMap, Method, Uri, Version};
 use serde::de::DeserializeOwned;
 
 use crate::app::AppHandle;
+use crate::body_stream::BodyStream;
 use crate::error::HttpError;
 
 /// An HTTP request whose body has been read (at most `max_body_size` bytes).
@@ -51,6 +52,9 @@ struct Inner {
     /// Values hooks attach for the handler (`set`/`get`); shared by every clone.
     extensions: Mutex<http::Extensions>,
     received_at: Instant,
+    /// A streaming route's body, until its `BodyStream` or `Multipart` extractor takes it;
+    /// and whether it was read to its end.
+    body_stream: Mutex<StreamSlot>,
 }
 
 /// The parts a request is made of; the server and the test client fill it in.
@@ -74,6 +78,33 @@ impl Request {
         let _ = self.inner.body.set(body);
     }
 
+    /// Hands a streaming route's body to its extractor.
+    pub(crate) fn set_body_stream(&self, stream: BodyStream) {
+        let mut slot = self.stream_slot();
+        slot.finished = Some(stream.finished_flag());
+        slot.stream = Some(stream);
+    }
+
+    /// The streaming body, once: the first `BodyStream` or `Multipart` gets it.
+    pub(crate) fn take_body_stream(&self) -> Option<BodyStream> {
+        self.stream_slot().stream.take()
+    }
+
+    /// Whether a streaming body was left before its end (the connection then closes).
+    pub(crate) fn body_left_unread(&self) -> bool {
+        self.stream_slot()
+            .finished
+            .as_ref()
+            .is_some_and(|done| !done.load(std::sync::atomic::Ordering::Acquire))
+    }
+
+    fn stream_slot(&self) -> std::sync::MutexGuard<'_, StreamSlot> {
+        self.inner
+            .body_stream
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     pub(crate) fn from_parts(parts: RequestParts) -> Self {
         Request {
             inner: Arc::new(Inner {
@@ -89,6 +120,7 @@ impl Request {
                 query_params: OnceLock::new(),
                 cookies: OnceLock::new(),
                 extensions: Mutex::new(http::Extensions::new()),
+                body_stream: Mutex::new(StreamSlot::default()),
                 received_at: Instant::now(),
             }),
         }
@@ -286,6 +318,12 @@ impl Request {
         self.text()?;
         Ok(multi_map(self.body()))
     }
+}
+
+#[derive(Default)]
+struct StreamSlot {
+    stream: Option<BodyStream>,
+    finished: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// The body types the extractors check for.

@@ -32,6 +32,10 @@ pub struct Route {
     state_needs: fn() -> Vec<StateNeed>,
     /// The hooks of the group the route belongs to, if any.
     group_hooks: Option<Arc<GroupHooks>>,
+    /// The route's own body limit (`max_body_size = ..` on the attribute).
+    max_body_size: Option<usize>,
+    /// Whether the handler takes the body as a stream (`BodyStream`, `Multipart`).
+    streams_body: bool,
 }
 
 /// What a route's handler needs the app to have before it can start: a `State<T>`'s `T`,
@@ -89,6 +93,8 @@ impl Route {
             handler: Handler::Generated(handler),
             state_needs: Vec::new,
             group_hooks: None,
+            max_body_size: None,
+            streams_body: false,
         }
     }
 
@@ -115,6 +121,8 @@ impl Route {
             handler: Handler::Dynamic(Arc::new(handler)),
             state_needs: Vec::new,
             group_hooks: None,
+            max_body_size: None,
+            streams_body: false,
         }
     }
 
@@ -137,6 +145,29 @@ impl Route {
     /// (an `<int:x>` whose argument is a `u8` does not take `300`).
     pub(crate) fn accepts(&self, values: &[&str]) -> bool {
         (self.accepts)(values)
+    }
+
+    /// Used by the generated code: the route's own body limit.
+    #[doc(hidden)]
+    pub fn with_max_body_size(mut self, bytes: usize) -> Self {
+        self.max_body_size = Some(bytes);
+        self
+    }
+
+    /// Used by the generated code: the handler reads the body as it arrives.
+    #[doc(hidden)]
+    pub fn streaming_body(mut self) -> Self {
+        self.streams_body = true;
+        self
+    }
+
+    /// The route's own body limit, if it has one (else the app's applies).
+    pub fn max_body_size(&self) -> Option<usize> {
+        self.max_body_size
+    }
+
+    pub(crate) fn streams_body(&self) -> bool {
+        self.streams_body
     }
 
     pub(crate) fn with_group_hooks(mut self, hooks: Arc<GroupHooks>) -> Self {

@@ -47,6 +47,7 @@ impl<B> tower_service::Service<http::Request<B>> for AppService
 where
     B: http_body::Body + Send + 'static,
     B::Data: Send,
+    B::Error: Into<crate::error::BoxError>,
 {
     type Response = http::Response<Body>;
     type Error = Infallible;

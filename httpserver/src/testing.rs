@@ -175,14 +175,17 @@ impl TestRequest {
     pub fn json<T: Serialize + ?Sized>(self, value: &T) -> Self {
         let bytes = serde_json::to_vec(value)
             .unwrap_or_else(|e| panic!("JSON body does not serialize: {e}"));
-        self.typed_body(bytes, "application/json")
+        self.typed_body(bytes, HeaderValue::from_static("application/json"))
     }
 
     /// Sets a url-encoded form body and its `Content-Type`.
     pub fn form<T: Serialize + ?Sized>(self, value: &T) -> Self {
         let encoded = serde_html_form::to_string(value)
             .unwrap_or_else(|e| panic!("form body does not encode: {e}"));
-        self.typed_body(encoded, "application/x-www-form-urlencoded")
+        self.typed_body(
+            encoded,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        )
     }
 
     /// Sets the body.
@@ -197,9 +200,40 @@ impl TestRequest {
         self
     }
 
-    fn typed_body(mut self, body: impl Into<Bytes>, content_type: &'static str) -> Self {
-        self.headers
-            .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    /// Sets a `multipart/form-data` body (text fields and files) and its `Content-Type`.
+    ///
+    /// ```
+    /// use httpserver::{collect_routes, post, App, HttpError, Multipart, TestMultipart};
+    ///
+    /// #[post("/upload")]
+    /// async fn upload(mut form: Multipart) -> Result<String, HttpError> {
+    ///     let mut names = Vec::new();
+    ///     while let Some(field) = form.next_field().await? {
+    ///         names.push(field.file_name().unwrap_or("-").to_owned());
+    ///     }
+    ///     Ok(names.join(","))
+    /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let client = App::new().routes(collect_routes![upload]).test_client();
+    /// let form = TestMultipart::new()
+    ///     .text("title", "holidays")
+    ///     .file("photo", "beach.jpg", "image/jpeg", vec![0xff, 0xd8]);
+    /// let res = client.post("/upload").multipart(form).send().await;
+    /// assert_eq!(res.text(), "-,beach.jpg");
+    /// # });
+    /// ```
+    pub fn multipart(self, form: TestMultipart) -> Self {
+        let (boundary, body) = form.encode();
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        match HeaderValue::try_from(content_type) {
+            Ok(value) => self.typed_body(body, value),
+            Err(e) => panic!("invalid multipart boundary: {e}"),
+        }
+    }
+
+    fn typed_body(mut self, body: impl Into<Bytes>, content_type: HeaderValue) -> Self {
+        self.headers.insert(CONTENT_TYPE, content_type);
         self.body(body)
     }
 
@@ -392,5 +426,90 @@ fn keep_cookies(jar: &mut CookieJar, headers: &HeaderMap) {
         } else {
             jar.add(cookie);
         }
+    }
+}
+
+/// A `multipart/form-data` body for [`TestRequest::multipart`]: text fields and files, in
+/// the order given.
+#[derive(Debug, Clone, Default)]
+pub struct TestMultipart {
+    parts: Vec<TestPart>,
+}
+
+#[derive(Debug, Clone)]
+struct TestPart {
+    name: String,
+    file: Option<(String, String)>,
+    data: Bytes,
+}
+
+impl TestMultipart {
+    /// An empty form.
+    pub fn new() -> Self {
+        TestMultipart::default()
+    }
+
+    /// Adds a text field.
+    pub fn text(mut self, name: &str, value: &str) -> Self {
+        self.parts.push(TestPart {
+            name: name.to_owned(),
+            file: None,
+            data: Bytes::copy_from_slice(value.as_bytes()),
+        });
+        self
+    }
+
+    /// Adds a file field: its file name (sent as given, `../x` included) and content type.
+    pub fn file(
+        mut self,
+        name: &str,
+        file_name: &str,
+        content_type: &str,
+        data: impl Into<Bytes>,
+    ) -> Self {
+        self.parts.push(TestPart {
+            name: name.to_owned(),
+            file: Some((file_name.to_owned(), content_type.to_owned())),
+            data: data.into(),
+        });
+        self
+    }
+
+    /// The boundary and the encoded body. The boundary is one no part contains.
+    fn encode(&self) -> (String, Bytes) {
+        let mut n = 0u32;
+        let boundary = loop {
+            let candidate = format!("----httpserver-test-{n:08x}");
+            let clash = self.parts.iter().any(|p| {
+                p.data
+                    .windows(candidate.len())
+                    .any(|w| w == candidate.as_bytes())
+            });
+            if !clash {
+                break candidate;
+            }
+            n += 1;
+        };
+        let quote = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+        let mut body = Vec::new();
+        for part in &self.parts {
+            body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            let mut disposition = format!(
+                "Content-Disposition: form-data; name=\"{}\"",
+                quote(&part.name)
+            );
+            if let Some((file_name, content_type)) = &part.file {
+                disposition.push_str(&format!(
+                    "; filename=\"{}\"\r\nContent-Type: {content_type}",
+                    quote(file_name)
+                ));
+            }
+            body.extend_from_slice(disposition.as_bytes());
+            body.extend_from_slice(b"\r\n\r\n");
+            body.extend_from_slice(&part.data);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        (boundary, Bytes::from(body))
     }
 }

@@ -182,6 +182,15 @@ fn route_fn(func: &HandlerFn, route: &Route) -> TokenStream {
         quote!(.needing_state(__needs))
     };
 
+    let body_limit = route.max_body_size.as_ref().map(|expr| {
+        // A constant of type `usize`: the compiler checks the expression where it is written.
+        let limit = quote_spanned!(expr.span()=> const __MAX_BODY_SIZE: usize = #expr;);
+        quote!(.with_max_body_size({ #limit __MAX_BODY_SIZE }))
+    });
+    let streaming = extractors
+        .iter()
+        .any(|ty| last_ident_is(ty, &["BodyStream", "Multipart"]))
+        .then(|| quote!(.streaming_body()));
     let handle = handle_fn(func, route, &mut items);
     quote! {
         fn route() -> ::httpserver::Route {
@@ -195,6 +204,8 @@ fn route_fn(func: &HandlerFn, route: &Route) -> TokenStream {
                 __handle,
             )
             #needing_state
+            #body_limit
+            #streaming
         }
     }
 }

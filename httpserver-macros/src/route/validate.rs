@@ -18,6 +18,8 @@ pub struct Route {
     pub pattern_lit: LitStr,
     pub pattern: Pattern,
     pub methods: Vec<&'static str>,
+    /// `max_body_size = EXPR`, if given.
+    pub max_body_size: Option<syn::Expr>,
     /// The arguments in signature order, each with where its value comes from.
     pub args: Vec<BoundArg>,
 }
@@ -102,6 +104,7 @@ pub fn route(func: &HandlerFn, attr: RouteArgs) -> Result<Route, Failed> {
             pattern_lit,
             pattern,
             methods: attr.methods,
+            max_body_size: attr.max_body_size,
             args: args
                 .into_iter()
                 .zip(sources)
