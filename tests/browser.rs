@@ -22,6 +22,10 @@ mod sse_example;
 #[path = "../examples/login.rs"]
 mod login_example;
 
+#[allow(dead_code)]
+#[path = "../examples/upload.rs"]
+mod upload_example;
+
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// How long the browser may take in all: start, load, receive, dump.
@@ -263,4 +267,98 @@ async fn chromium_logs_in_through_the_form_and_keeps_the_session() {
         context()
     );
     server.stop().await.unwrap();
+}
+
+/// A page that uploads a file through the upload example's form in a same-origin frame:
+/// the file is made in the page (a script cannot pick one from disk) and put in the form's
+/// file input, and the form is submitted as a user's click would; then the listing page
+/// must show the file.
+const UPLOAD_DRIVER: &str = r#"<!doctype html><html><body><div id="result">pending</div>
+<iframe id="app" src="/"></iframe>
+<script>
+const frame = document.getElementById("app");
+const result = document.getElementById("result");
+let step = 0;
+frame.onload = () => {
+  const doc = frame.contentDocument;
+  if (step === 0) {
+    step = 1;
+    const files = new DataTransfer();
+    files.items.add(new File(["sent by chromium\n"], "from browser.txt", {type: "text/plain"}));
+    doc.getElementById("file").files = files.files;
+    doc.getElementById("note").value = "a note";
+    doc.getElementById("send").click();
+  } else if (step === 1) {
+    step = 2;
+    result.textContent = "upload=" + doc.body.textContent;
+    frame.src = "/";
+  } else if (step === 2) {
+    result.textContent += " listed=" + doc.getElementById("files").textContent;
+    result.setAttribute("data-done", "1");
+  }
+};
+</script></body></html>"#;
+
+#[httpserver::get("/__upload_driver")]
+async fn upload_driver() -> httpserver::Html<&'static str> {
+    httpserver::Html(UPLOAD_DRIVER)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_uploads_a_file_through_the_form() {
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "this test needs Chromium at {CHROMIUM}: install it with \
+         `apt-get update && apt-get install -y chromium` (Debian/Ubuntu package `chromium`)"
+    );
+    let dir =
+        std::env::temp_dir().join(format!("httpserver-browser-upload-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("upload dir");
+    let app = upload_example::app(dir.clone()).routes(httpserver::collect_routes![upload_driver]);
+    let server = TestServer::start(app).await;
+    let url = format!("http://{}/__upload_driver", server.addr);
+
+    let (dom, log, exited) = tokio::task::spawn_blocking(move || {
+        let mut browser = Browser::dump_dom(&url, 10_000);
+        let exited = browser.wait(BROWSER_DEADLINE);
+        (browser.read("dom.html"), browser.read("stderr.log"), exited)
+    })
+    .await
+    .expect("browser task");
+
+    let context = || format!("DOM:\n{dom}\nchromium's stderr (tail):\n{}", tail(&log));
+    assert!(
+        exited,
+        "chromium did not finish within {BROWSER_DEADLINE:?}\n{}",
+        context()
+    );
+    assert!(
+        dom.contains("data-done=\"1\""),
+        "the upload did not finish\n{}",
+        context()
+    );
+    assert!(
+        dom.contains(r#""file":"from_browser.txt""#),
+        "the saved name is made safe\n{}",
+        context()
+    );
+    assert!(
+        dom.contains(r#""value":"a note""#),
+        "the text field\n{}",
+        context()
+    );
+    assert!(
+        dom.contains("listed=from_browser.txt"),
+        "the listing\n{}",
+        context()
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("from_browser.txt"))
+            .ok()
+            .as_deref(),
+        Some("sent by chromium\n")
+    );
+    server.stop().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -135,6 +135,23 @@ async fn download(name: String, req: Request, files: State<Files>) -> FileRespon
     FileResponse::new(files.dir.join(name)).with_download_name(as_name)
 }
 
+/// A client-given name taken as `PathBuf`: `..`, roots, drives and NUL never match.
+#[get("/byname/<name>")]
+async fn by_name(name: PathBuf, files: State<Files>) -> FileResponse {
+    FileResponse::new(files.dir.join(name))
+}
+
+#[get("/bypath/<path:rel>")]
+async fn by_path(rel: PathBuf, files: State<Files>) -> FileResponse {
+    FileResponse::new(files.dir.join(rel))
+}
+
+/// A client-given path, trusted by nothing: `from_dir` keeps it inside, symlinks resolved.
+#[get("/fromdir/<path:rel>")]
+async fn from_dir(rel: String, files: State<Files>) -> FileResponse {
+    FileResponse::from_dir(&files.dir, &rel)
+}
+
 async fn json_404(_req: Request, err: HttpError) -> (Json<serde_json::Value>, u16) {
     (Json(json!({"error": err.message()})), 404)
 }
@@ -144,7 +161,9 @@ fn app(fx: &Fixture) -> App {
         .state(Files {
             dir: fx.root.clone(),
         })
-        .routes(collect_routes![special, file, download])
+        .routes(collect_routes![
+            special, file, download, by_name, by_path, from_dir
+        ])
         .static_files("/assets", &fx.root)
 }
 
@@ -755,6 +774,43 @@ async fn no_request_reaches_a_file_outside_the_mount(t: Transport) {
 }
 
 on_both_transports!(no_request_reaches_a_file_outside_the_mount);
+
+/// The same payloads through handlers that take the client's path themselves: as a
+/// `PathBuf` argument (`<name>` and `<path:..>`), and through `FileResponse::from_dir`. A
+/// `PathBuf` holds plain names only but, joined with `FileResponse::new`, follows symlinks
+/// the server's own directory holds; `from_dir` also refuses those.
+async fn client_paths_in_handlers_never_leave_the_directory(t: Transport) {
+    let fx = Fixture::new();
+    let server = start(&fx, t).await;
+    let notes = fx.read("notes.txt");
+    for mount in ["/byname/", "/bypath/", "/fromdir/"] {
+        let res = server.get(&format!("{mount}notes.txt")).await;
+        res.assert_status(200);
+        assert_eq!(res.body, notes, "{mount}: the route works");
+    }
+    assert_eq!(server.get("/bypath/sub/index.html").await.status, 200);
+    assert_eq!(server.get("/fromdir/sub/index.html").await.status, 200);
+    let mut checked = 0;
+    for payload in TRAVERSALS.iter().chain(ROOT_TRAVERSALS) {
+        for mount in ["/byname/", "/bypath/", "/fromdir/"] {
+            if payload.contains("link_") && mount != "/fromdir/" {
+                continue; // a symlink inside the directory is the server's, not the client's
+            }
+            let target = match payload.strip_prefix("/assets/") {
+                Some(rest) => format!("{mount}{rest}"),
+                None if payload.starts_with("http://") => payload.replacen("/assets/", mount, 1),
+                None => format!("{}{}", mount.trim_end_matches('/'), payload),
+            };
+            let res = server.exchange("GET", &target, &[], b"").await;
+            assert_refused(&target, &res, mount);
+            assert_ne!(res.status, 200, "{target}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 150, "{checked} requests");
+}
+
+on_both_transports!(client_paths_in_handlers_never_leave_the_directory);
 
 // ---------------------------------------------------------------------------------------
 // Both transports, side by side
