@@ -9,7 +9,8 @@
 # CARGO_INCREMENTAL=0) and records wall seconds and peak RSS (GNU time: the largest process
 # of the build, i.e. rustc). Prints the medians and the ratios against axum and actix-web.
 # Knobs (environment): SIZES ("100 500 2000"), ROUNDS (3), FRAMEWORKS, LTO_SIZE (empty: skip;
-# else also a release build with fat LTO of that many routes, per framework).
+# else also a release build with fat LTO of that many routes, per framework), RESULTS
+# (print the table of an earlier run's results.tsv and stop).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -22,6 +23,58 @@ LTO_SIZE="${LTO_SIZE:-}"
 for tool in python3 /usr/bin/time awk; do
     command -v "$tool" >/dev/null || { echo "run.sh: '$tool' not found" >&2; exit 1; }
 done
+
+print_table() { # results.tsv
+echo
+echo "compile cost of the app crate alone, $(date -u '+%Y-%m-%d %H:%M UTC'), $(rustc --version | cut -d' ' -f1-2)," \
+     "median of $ROUNDS round(s), dependencies prebuilt, CARGO_INCREMENTAL=0, $(nproc) cores"
+echo
+awk -F'\t' -v fws="$FRAMEWORKS" '
+    function median(list,   a, n, i, j, t) {
+        n = split(list, a, " ")
+        for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+        return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    NR > 1 {
+        k = $2 SUBSEP $3 SUBSEP $4
+        if (!(($2 SUBSEP $3) in seen)) { seen[$2 SUBSEP $3] = 1; order[++rows] = $2 SUBSEP $3 }
+        s[k] = s[k] " " $5; m[k] = m[k] " " $6
+    }
+    function cell(p, n, f, what) { return what == "s" ? median(s[p SUBSEP n SUBSEP f]) : median(m[p SUBSEP n SUBSEP f]) }
+    function ratio(p, n, other, what,   h, o) {
+        if (!((p SUBSEP n SUBSEP other) in s) || !((p SUBSEP n SUBSEP "httpserver") in s)) return "-"
+        h = cell(p, n, "httpserver", what); o = cell(p, n, other, what)
+        return o > 0 ? sprintf("%.2f", h / o) : "-"
+    }
+    END {
+        nf = split(fws, fw, " ")
+        printf "| build | routes |"
+        for (f = 1; f <= nf; f++) printf " %s |", fw[f]
+        printf " time httpserver/axum | time httpserver/actix | RSS httpserver/axum | RSS httpserver/actix |\n|---|---:|"
+        for (f = 1; f <= nf; f++) printf "---|"
+        printf "---:|---:|---:|---:|\n"
+        for (r = 1; r <= rows; r++) {
+            split(order[r], pn, SUBSEP)
+            printf "| %s | %s |", (pn[1] == "debug" ? "debug" : "release, fat LTO"), pn[2]
+            for (f = 1; f <= nf; f++) {
+                k = pn[1] SUBSEP pn[2] SUBSEP fw[f]
+                if (k in s) printf " %.1f s, %d MiB |", cell(pn[1], pn[2], fw[f], "s"), cell(pn[1], pn[2], fw[f], "m")
+                else printf " - |"
+            }
+            printf " **%s** | %s | **%s** | %s |\n", ratio(pn[1], pn[2], "axum", "s"), ratio(pn[1], pn[2], "actix", "s"), \
+                ratio(pn[1], pn[2], "axum", "m"), ratio(pn[1], pn[2], "actix", "m")
+        }
+    }
+' "$1"
+echo
+echo "ratios below 1: httpserver builds faster / in less memory. raw: ${1#"$root/"}"
+}
+
+# RESULTS=path/to/results.tsv: print the table of an earlier run, build nothing.
+if [ -n "${RESULTS:-}" ]; then
+    print_table "$RESULTS"
+    exit 0
+fi
 
 # A generated workspace of its own (git-ignored), one crate per framework.
 work="$here/target/gen"
@@ -104,46 +157,4 @@ if [ -n "$LTO_SIZE" ]; then
     for fw in $FRAMEWORKS; do measure 1 release "$LTO_SIZE" "$fw"; done
 fi
 
-echo
-echo "compile cost of the app crate alone, $(date -u '+%Y-%m-%d %H:%M UTC'), $(rustc --version | cut -d' ' -f1-2)," \
-     "median of $ROUNDS round(s), dependencies prebuilt, CARGO_INCREMENTAL=0, $(nproc) cores"
-echo
-awk -F'\t' -v fws="$FRAMEWORKS" '
-    function median(list,   a, n, i, j, t) {
-        n = split(list, a, " ")
-        for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
-        return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    }
-    NR > 1 {
-        k = $2 SUBSEP $3 SUBSEP $4
-        if (!(($2 SUBSEP $3) in seen)) { seen[$2 SUBSEP $3] = 1; order[++rows] = $2 SUBSEP $3 }
-        s[k] = s[k] " " $5; m[k] = m[k] " " $6
-    }
-    function cell(p, n, f, what) { return what == "s" ? median(s[p SUBSEP n SUBSEP f]) : median(m[p SUBSEP n SUBSEP f]) }
-    function ratio(p, n, other, what,   h, o) {
-        if (!((p SUBSEP n SUBSEP other) in s) || !((p SUBSEP n SUBSEP "httpserver") in s)) return "-"
-        h = cell(p, n, "httpserver", what); o = cell(p, n, other, what)
-        return o > 0 ? sprintf("%.2f", h / o) : "-"
-    }
-    END {
-        nf = split(fws, fw, " ")
-        printf "| build | routes |"
-        for (f = 1; f <= nf; f++) printf " %s |", fw[f]
-        printf " time httpserver/axum | time httpserver/actix | RSS httpserver/axum | RSS httpserver/actix |\n|---|---:|"
-        for (f = 1; f <= nf; f++) printf "---|"
-        printf "---:|---:|---:|---:|\n"
-        for (r = 1; r <= rows; r++) {
-            split(order[r], pn, SUBSEP)
-            printf "| %s | %s |", (pn[1] == "debug" ? "debug" : "release, fat LTO"), pn[2]
-            for (f = 1; f <= nf; f++) {
-                k = pn[1] SUBSEP pn[2] SUBSEP fw[f]
-                if (k in s) printf " %.1f s, %d MiB |", cell(pn[1], pn[2], fw[f], "s"), cell(pn[1], pn[2], fw[f], "m")
-                else printf " - |"
-            }
-            printf " **%s** | %s | **%s** | %s |\n", ratio(pn[1], pn[2], "axum", "s"), ratio(pn[1], pn[2], "actix", "s"), \
-                ratio(pn[1], pn[2], "axum", "m"), ratio(pn[1], pn[2], "actix", "m")
-        }
-    }
-' "$raw"
-echo
-echo "ratios below 1: httpserver builds faster / in less memory. raw: ${raw#"$root/"}"
+print_table "$raw"
