@@ -229,7 +229,7 @@ fn sigterm_when_idle_exits_at_once() {
 }
 
 /// An app without a tracing subscriber still shows a failing handler's error, with its
-/// causes, and a handler's panic on stderr, as Flask's development server prints a
+/// causes, a handler's panic and one line per request on stderr, as Flask's development server prints a
 /// traceback; the server answers 500 and serves on.
 #[test]
 fn handler_errors_and_panics_reach_stderr_without_a_subscriber() {
@@ -258,7 +258,10 @@ fn handler_errors_and_panics_reach_stderr_without_a_subscriber() {
             .clone();
         let complete = stderr
             .contains("error: handler `fail` failed: the database is down: connection refused")
-            && stderr.contains("error: handler `boom` panicked: boom at the handler");
+            && stderr.contains("error: handler `boom` panicked: boom at the handler")
+            // And one access line per request, as Flask's development server prints.
+            && stderr.contains("\"GET /ping\" 200 4 ")
+            && stderr.contains("\"GET /fail\" 500 ");
         if complete {
             break;
         }

@@ -31,6 +31,8 @@ done
 
 # SERVER_BIN: another build of the demo app (to compare two versions), listening on PORT.
 server_bin="${SERVER_BIN:-}"
+# The demo app logs each request at INFO; the soak measures memory, not the log's cost.
+export RUST_LOG="${RUST_LOG:-warn}"
 if [ -z "$server_bin" ]; then
     echo "building the demo app (release) ..." >&2
     (cd "$root" && cargo build --release --quiet --example hello)

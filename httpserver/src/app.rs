@@ -36,6 +36,8 @@ pub(crate) struct Config {
     pub(crate) linger_max_bytes: u64,
     pub(crate) grace_period: Duration,
     pub(crate) handle_signals: bool,
+    pub(crate) access_log: bool,
+    pub(crate) trusted_proxies: crate::forwarded::TrustedProxies,
 }
 
 impl Default for Config {
@@ -50,6 +52,8 @@ impl Default for Config {
             linger_max_bytes: 8 * 1024 * 1024,
             grace_period: Duration::from_secs(30),
             handle_signals: true,
+            access_log: true,
+            trusted_proxies: crate::forwarded::TrustedProxies::default(),
         }
     }
 }
@@ -88,6 +92,7 @@ pub struct App {
     config: Config,
     secret_keys: Vec<Vec<u8>>,
     session_cookie: SessionCookie,
+    trusted_proxies: Vec<String>,
     handle: AppHandle,
 }
 
@@ -109,6 +114,7 @@ impl App {
             config: Config::default(),
             secret_keys: Vec::new(),
             session_cookie: SessionCookie::new(),
+            trusted_proxies: Vec::new(),
             handle: AppHandle::detached(),
         }
     }
@@ -156,6 +162,34 @@ impl App {
     /// ```
     pub fn secret_keys<K: AsRef<[u8]>>(mut self, keys: impl IntoIterator<Item = K>) -> Self {
         self.secret_keys = keys.into_iter().map(|k| k.as_ref().to_vec()).collect();
+        self
+    }
+
+    /// The proxies (addresses or networks) whose `Forwarded` / `X-Forwarded-For` and
+    /// `X-Forwarded-Proto` headers are believed: for a request from one of them,
+    /// [`Request::client_addr`](crate::Request::client_addr) is the client the proxies
+    /// report (port 0) and [`Request::scheme`](crate::Request::scheme) the scheme it used.
+    /// From any other peer those headers are ignored, so a client cannot claim another
+    /// address. An entry that is not an address or a network keeps the app from starting.
+    ///
+    /// ```
+    /// let app = httpserver::App::new().trusted_proxies(["127.0.0.1/32", "10.0.0.0/8"]);
+    /// ```
+    pub fn trusted_proxies<S: AsRef<str>>(mut self, proxies: impl IntoIterator<Item = S>) -> Self {
+        self.trusted_proxies = proxies.into_iter().map(|p| p.as_ref().to_owned()).collect();
+        self
+    }
+
+    /// Whether an app without a tracing subscriber prints one line per request on stderr
+    /// (default `true`, as Flask's development server does). With a subscriber, each request
+    /// is an INFO event of target `httpserver::access` (method, path, status, bytes,
+    /// duration, client address), filtered like any other; this setting does not apply.
+    ///
+    /// ```
+    /// let quiet = httpserver::App::new().access_log(false);
+    /// ```
+    pub fn access_log(mut self, on: bool) -> Self {
+        self.config.access_log = on;
         self
     }
 
@@ -450,6 +484,9 @@ impl App {
     /// Freezes the app into what serves requests: the route table and shared state.
     pub(crate) fn into_core(self) -> std::io::Result<Arc<AppCore>> {
         let invalid = |msg| std::io::Error::new(std::io::ErrorKind::InvalidInput, msg);
+        let mut config = self.config;
+        config.trusted_proxies =
+            crate::forwarded::TrustedProxies::parse(&self.trusted_proxies).map_err(invalid)?;
         let mut state = self.state;
         if !self.secret_keys.is_empty() {
             let keys = SessionKeys::new(&self.secret_keys, self.session_cookie).map_err(invalid)?;
@@ -468,7 +505,7 @@ impl App {
             before: self.before,
             after: self.after,
             errors: self.errors,
-            config: self.config,
+            config,
             handle,
         }))
     }

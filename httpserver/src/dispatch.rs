@@ -9,10 +9,12 @@ use bytes::Bytes;
 use http::header::{HeaderValue, ALLOW, CONNECTION, LOCATION};
 use http::{Method, StatusCode};
 
+use crate::access_log;
 use crate::app::{AppHandle, Config};
 use crate::body_stream::{pending, BodyStream, PendingBody};
 use crate::error::{catch_panic, BoxError, Failure, HttpError};
 use crate::error_handlers::ErrorHandlers;
+use crate::forwarded::ClientView;
 use crate::group::GroupHooks;
 use crate::head_check::{check_head, check_wire_head};
 use crate::hooks::{run_after, run_before, AfterHook, BeforeHook};
@@ -88,7 +90,9 @@ fn methods_text(methods: &[Method]) -> String {
 struct Incoming {
     head: http::request::Parts,
     body: BodyState,
-    client_addr: SocketAddr,
+    peer: SocketAddr,
+    /// The client as the app sees it (behind a trusted proxy, the one it reports).
+    client: ClientView,
 }
 
 enum BodyState {
@@ -150,12 +154,26 @@ where
         Ok(()) if body.is_end_stream() => BodyState::Empty,
         Ok(()) => BodyState::Pending(pending(body)),
     };
+    let client = core
+        .config
+        .trusted_proxies
+        .client(client_addr, &head.headers);
+    let log = access_log::start(
+        core.config.access_log,
+        &head.method,
+        head.uri.path(),
+        client.addr,
+    );
     let incoming = Incoming {
         head,
         body,
-        client_addr,
+        peer: client_addr,
+        client,
     };
     let (response, unread_body) = dispatch(core, incoming).await;
+    if let Some(log) = log {
+        access_log::finish(log, response.status(), response.known_length());
+    }
     let mut response = response.ending_with(&core.handle);
     if unread_body {
         // The rest of the body was never read, so the connection is at an unknown place
@@ -173,7 +191,8 @@ async fn dispatch(core: &AppCore, incoming: Incoming) -> (Response, bool) {
     let Incoming {
         head,
         body,
-        client_addr,
+        peer,
+        client,
     } = incoming;
     let (refused, pending) = match body {
         BodyState::Refused(e) => (Some(e), None),
@@ -195,7 +214,9 @@ async fn dispatch(core: &AppCore, incoming: Incoming) -> (Response, bool) {
         headers: head.headers,
         body: pending.is_none().then(Bytes::new),
         path_params,
-        client_addr,
+        client_addr: client.addr,
+        peer_addr: peer,
+        https: client.https,
         app: core.handle.clone(),
     });
     let group = match &outcome {

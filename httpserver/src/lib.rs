@@ -32,6 +32,7 @@
 // The generated code names `::httpserver`; this lets it compile inside this crate too.
 extern crate self as httpserver;
 
+mod access_log;
 mod activity;
 mod app;
 mod body_stream;
@@ -42,6 +43,7 @@ mod error;
 mod error_handlers;
 mod extract;
 mod first_line;
+mod forwarded;
 mod group;
 mod head_check;
 mod hooks;

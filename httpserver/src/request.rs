@@ -46,6 +46,8 @@ struct Inner {
     body: OnceLock<Bytes>,
     path_params: HashMap<String, String>,
     client_addr: SocketAddr,
+    peer_addr: SocketAddr,
+    https: bool,
     app: AppHandle,
     query_params: OnceLock<HashMap<String, Vec<String>>>,
     cookies: OnceLock<Vec<(String, String)>>,
@@ -67,7 +69,12 @@ pub(crate) struct RequestParts {
     /// `None` while the body is still to be read.
     pub(crate) body: Option<Bytes>,
     pub(crate) path_params: HashMap<String, String>,
+    /// The client: the peer, or whom a trusted proxy reports.
     pub(crate) client_addr: SocketAddr,
+    /// The other end of the connection.
+    pub(crate) peer_addr: SocketAddr,
+    /// Whether the client used HTTPS (as a trusted proxy reports it).
+    pub(crate) https: bool,
     pub(crate) app: AppHandle,
 }
 
@@ -116,6 +123,8 @@ impl Request {
                 body: parts.body.map_or_else(OnceLock::new, OnceLock::from),
                 path_params: parts.path_params,
                 client_addr: parts.client_addr,
+                peer_addr: parts.peer_addr,
+                https: parts.https,
                 app: parts.app,
                 query_params: OnceLock::new(),
                 cookies: OnceLock::new(),
@@ -245,9 +254,25 @@ impl Request {
         &self.inner.path_params
     }
 
-    /// The address of the peer.
+    /// The client's address: the peer's, unless the peer is one of the app's
+    /// [`trusted_proxies`](crate::App::trusted_proxies), in which case it is the client the
+    /// proxy reports (with port 0).
     pub fn client_addr(&self) -> SocketAddr {
         self.inner.client_addr
+    }
+
+    /// The address at the other end of the connection (a proxy, when there is one).
+    pub fn peer_addr(&self) -> SocketAddr {
+        self.inner.peer_addr
+    }
+
+    /// `"https"` when a trusted proxy reports that the client used HTTPS, else `"http"`.
+    pub fn scheme(&self) -> &'static str {
+        if self.inner.https {
+            "https"
+        } else {
+            "http"
+        }
     }
 
     /// When the request was received (its body read), to measure how long answering took.
@@ -409,6 +434,8 @@ impl RequestBuilder {
             body: Some(self.body),
             path_params: self.path_params,
             client_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            peer_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            https: false,
             app: self.app,
         })
     }

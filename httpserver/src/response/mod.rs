@@ -145,6 +145,11 @@ impl Response {
         self.with_header(CONTENT_TYPE, content_type)
     }
 
+    /// The body's length when it is known before it is sent (a full body), for the log.
+    pub(crate) fn known_length(&self) -> Option<u64> {
+        http_body::Body::size_hint(&self.body).exact()
+    }
+
     /// The status.
     pub fn status(&self) -> StatusCode {
         self.status

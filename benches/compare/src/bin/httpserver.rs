@@ -31,6 +31,8 @@ fn main() -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         App::new()
             .routes(collect_routes![hello, user, echo])
+            // As the others: no log line per request (axum and actix-web write none by default).
+            .access_log(false)
             .handle_signals(true)
             .serve(listener)
             .await
