@@ -39,6 +39,7 @@ mod body_stream;
 mod conn_io;
 mod cookies;
 mod dispatch;
+mod env_config;
 mod error;
 mod error_handlers;
 mod extract;
@@ -69,6 +70,7 @@ pub mod __private;
 
 pub use app::{App, AppHandle};
 pub use body_stream::BodyStream;
+pub use env_config::{listen_addr, ENV_VARIABLES};
 pub use error::{abort, BoxError, HttpError, IntoStatusCode};
 pub use extract::{Ext, Form, FromRequest, Query, State};
 pub use group::Group;
