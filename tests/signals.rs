@@ -25,16 +25,22 @@ impl Demo {
     /// Starts the demo and waits until it answers on its port. Retries with a new process
     /// if the port it picked was taken before it could bind it.
     fn start() -> Demo {
+        Demo::start_with(&[])
+    }
+
+    /// Starts the demo with these environment variables (see graceful_demo.rs).
+    fn start_with(env: &[(&str, &str)]) -> Demo {
         for _ in 0..5 {
-            if let Some(demo) = Demo::try_start() {
+            if let Some(demo) = Demo::try_start(env) {
                 return demo;
             }
         }
         panic!("graceful-demo did not start");
     }
 
-    fn try_start() -> Option<Demo> {
+    fn try_start(env: &[(&str, &str)]) -> Option<Demo> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_graceful-demo"))
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -271,4 +277,138 @@ fn handler_errors_and_panics_reach_stderr_without_a_subscriber() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// One GET on a fresh connection: the status code and whether the server closes after it.
+fn status_and_close(port: u16, path: &str) -> Option<(u16, bool)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    // Keep-alive asked for: a `Connection: close` in the answer is the server's choice.
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: test\r\n\r\n").ok()?;
+    let mut buf = [0u8; 1024];
+    let n = stream.read(&mut buf).ok()?;
+    let head = String::from_utf8_lossy(&buf[..n]).to_ascii_lowercase();
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    Some((status, head.contains("connection: close")))
+}
+
+/// SIGTERM starts the drain phase: the server still accepts and answers, closes each
+/// connection after its answer and reports itself not ready; then it stops.
+#[test]
+fn sigterm_drains_before_the_graceful_shutdown() {
+    let mut demo = Demo::start_with(&[("DEMO_DRAIN_MS", "1500")]);
+    assert_eq!(status_and_close(demo.port, "/ready"), Some((200, false)));
+    demo.signal("TERM");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while status_and_close(demo.port, "/ready") != Some((503, true)) {
+        assert!(Instant::now() < deadline, "never reported draining");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // New connections are still accepted and answered, each closed after its answer.
+    for _ in 0..5 {
+        assert_eq!(status_and_close(demo.port, "/ping"), Some((200, true)));
+    }
+    assert!(
+        demo.child.try_wait().expect("try_wait").is_none(),
+        "still serving"
+    );
+    let status = demo.wait_for_exit(Duration::from_secs(10));
+    assert!(status.success(), "{status:?}");
+}
+
+/// With `reuse_port`, a second process binds the port the first still serves, and while the
+/// first drains and stops, every request is answered by one or the other. A connection the
+/// kernel queued on the old socket at the instant it closes is reset (SO_REUSEPORT cannot
+/// hand it over), so the client retries once on a connection error, as a load balancer
+/// does (nginx's `proxy_next_upstream error`).
+#[test]
+fn a_restart_with_reuse_port_loses_no_request() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+        .to_string();
+    let env = [
+        ("DEMO_PORT", port.as_str()),
+        ("DEMO_REUSE_PORT", "1"),
+        ("DEMO_DRAIN_MS", "500"),
+    ];
+    let mut old = Demo::start_with(&env);
+    let new = Demo::start_with(&env);
+    assert_eq!(new.port, old.port);
+    old.signal("TERM");
+    let until = Instant::now() + Duration::from_millis(1500);
+    let mut answered = 0;
+    while Instant::now() < until {
+        let answer =
+            status_and_close(old.port, "/ping").or_else(|| status_and_close(old.port, "/ping"));
+        match answer {
+            Some((200, _)) => answered += 1,
+            other => panic!("a request failed during the restart, retried once: {other:?}"),
+        }
+    }
+    assert!(old.wait_for_exit(Duration::from_secs(10)).success());
+    assert!(answered > 10, "{answered} requests");
+    assert_eq!(
+        status_and_close(new.port, "/ping").map(|(s, _)| s),
+        Some(200)
+    );
+}
+
+/// A listening socket handed over as systemd does (descriptor 3, `LISTEN_FDS=1`,
+/// `LISTEN_PID` the server's pid) is served instead of the address given to `run`.
+#[test]
+fn a_socket_from_the_service_manager_is_served() {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let fd = listener.as_raw_fd();
+    let mut command = Command::new("sh");
+    // `$$` in `sh -c` is the shell's pid, which `exec` hands to the demo.
+    command
+        .args([
+            "-c",
+            "LISTEN_PID=$$ LISTEN_FDS=1 exec \"$0\"",
+            env!("CARGO_BIN_EXE_graceful-demo"),
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    // SAFETY: between fork and exec only dup2 or fcntl, async-signal-safe, run; they put
+    // the listening socket at descriptor 3 (without close-on-exec) as a service manager does.
+    unsafe {
+        command.pre_exec(move || {
+            // At 3 already: only clear close-on-exec; elsewhere: copy it to 3 (the copy
+            // does not inherit close-on-exec).
+            let failed = if fd == 3 {
+                libc::fcntl(3, libc::F_SETFD, 0) == -1
+            } else {
+                libc::dup2(fd, 3) == -1
+            };
+            if failed {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().expect("spawn the demo with a socket");
+    drop(listener); // the child holds its own copy
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let answer = loop {
+        if let Some(answer) = status_and_close(port, "/ping") {
+            break answer;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the inherited socket was never served"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(answer.0, 200);
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "{status:?}");
 }

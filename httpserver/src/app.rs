@@ -37,6 +37,8 @@ pub(crate) struct Config {
     pub(crate) grace_period: Duration,
     pub(crate) handle_signals: bool,
     pub(crate) access_log: bool,
+    pub(crate) drain_period: Duration,
+    pub(crate) reuse_port: bool,
     pub(crate) trusted_proxies: crate::forwarded::TrustedProxies,
 }
 
@@ -53,6 +55,8 @@ impl Default for Config {
             grace_period: Duration::from_secs(30),
             handle_signals: true,
             access_log: true,
+            drain_period: Duration::from_secs(5),
+            reuse_port: false,
             trusted_proxies: crate::forwarded::TrustedProxies::default(),
         }
     }
@@ -393,6 +397,25 @@ impl App {
         self
     }
 
+    /// How long the server drains after SIGTERM before its graceful shutdown (default 5 s):
+    /// it keeps accepting and answering, adds `Connection: close` to every answer, and
+    /// [`AppHandle::is_ready`] is false, so that a load balancer takes it out of rotation
+    /// without a failed request. Set it to the time your load balancer needs to notice
+    /// (its health-check interval times its failure threshold); `Duration::ZERO` skips the
+    /// phase. SIGINT and `AppHandle::shutdown` do not drain.
+    pub fn drain_period(mut self, period: Duration) -> Self {
+        self.config.drain_period = period;
+        self
+    }
+
+    /// Whether [`run`](App::run) binds with `SO_REUSEPORT` (default `false`), so that a new
+    /// process can bind the same port while the old one drains: a restart without a moment
+    /// in which nothing listens. Unix only; elsewhere ignored.
+    pub fn reuse_port(mut self, on: bool) -> Self {
+        self.config.reuse_port = on;
+        self
+    }
+
     /// How long a graceful shutdown waits for requests in flight (default 30 s) before
     /// closing their connections.
     pub fn grace_period(mut self, grace: Duration) -> Self {
@@ -413,7 +436,9 @@ impl App {
     }
 
     /// Serves on `addr` until shut down (by SIGINT, SIGTERM or [`AppHandle::shutdown`]),
-    /// on a multi-threaded tokio runtime of its own. Returns `Ok(())` after a graceful
+    /// on a multi-threaded tokio runtime of its own. A listening socket handed over by the
+    /// service manager (`LISTEN_FDS`/`LISTEN_PID`, as systemd socket activation and
+    /// `systemd-socket-activate` set them) is used instead of binding `addr`. Returns `Ok(())` after a graceful
     /// shutdown; an error if the address cannot be bound or the routes conflict.
     pub fn run(self, addr: impl std::net::ToSocketAddrs) -> std::io::Result<()> {
         if tokio::runtime::Handle::try_current().is_ok() {
@@ -423,7 +448,10 @@ impl App {
                  use `App::serve(listener).await` there",
             ));
         }
-        let listener = std::net::TcpListener::bind(addr)?;
+        let listener = match crate::listen::inherited()? {
+            Some(listener) => listener,
+            None => crate::listen::bind(addr, self.config.reuse_port)?,
+        };
         listener.set_nonblocking(true)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -556,6 +584,7 @@ pub struct AppHandle {
 
 struct HandleInner {
     shutdown: Arc<watch::Sender<bool>>,
+    draining: Arc<std::sync::atomic::AtomicBool>,
     state: OnceLock<Arc<StateMap>>,
 }
 
@@ -564,6 +593,7 @@ impl AppHandle {
         AppHandle {
             inner: Arc::new(HandleInner {
                 shutdown: Arc::new(watch::Sender::new(false)),
+                draining: Arc::default(),
                 state: OnceLock::new(),
             }),
         }
@@ -574,6 +604,7 @@ impl AppHandle {
         AppHandle {
             inner: Arc::new(HandleInner {
                 shutdown: Arc::clone(&self.inner.shutdown),
+                draining: Arc::clone(&self.inner.draining),
                 state: OnceLock::from(state),
             }),
         }
@@ -584,6 +615,44 @@ impl AppHandle {
     /// nothing more.
     pub fn shutdown(&self) {
         self.inner.shutdown.send_replace(true);
+    }
+
+    /// Starts the drain phase by hand (SIGTERM starts it on its own): the server goes on
+    /// answering but closes each connection after its answer, and
+    /// [`is_ready`](AppHandle::is_ready) turns false. Call [`shutdown`](AppHandle::shutdown)
+    /// when the load balancer has moved away.
+    pub fn start_draining(&self) {
+        self.inner
+            .draining
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Whether the server is draining (or shutting down): answers close their connections.
+    pub fn is_draining(&self) -> bool {
+        self.inner
+            .draining
+            .load(std::sync::atomic::Ordering::Acquire)
+            || self.is_shutting_down()
+    }
+
+    /// Whether the server wants new traffic: false from the start of the drain phase on.
+    /// A readiness route answers 503 when it is false, so that a load balancer (or a
+    /// Kubernetes readiness probe) stops sending before the server stops.
+    ///
+    /// ```
+    /// use httpserver::{get, Request, Response, IntoResponse};
+    ///
+    /// #[get("/ready")]
+    /// async fn ready(req: Request) -> Response {
+    ///     if req.app().is_ready() {
+    ///         "ready".into_response()
+    ///     } else {
+    ///         ("draining", 503).into_response()
+    ///     }
+    /// }
+    /// ```
+    pub fn is_ready(&self) -> bool {
+        !self.is_draining()
     }
 
     /// Whether a shutdown has been asked for.

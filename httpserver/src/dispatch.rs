@@ -118,16 +118,19 @@ where
     B::Error: Into<BoxError>,
 {
     let checked = check_head(&head);
-    answer_checked(core, head, body, client_addr, checked).await
+    answer_checked(core, head, body, client_addr, checked)
+        .await
+        .0
 }
 
-/// [`answer`] for a request read off an HTTP/1 connection, which must also name its host.
+/// [`answer`] for a request read off an HTTP/1 connection, which must also name its host;
+/// also says whether the body was left unread.
 pub(crate) async fn answer_from_wire<B>(
     core: &AppCore,
     head: http::request::Parts,
     body: B,
     client_addr: SocketAddr,
-) -> Response
+) -> (Response, bool)
 where
     B: http_body::Body + Send + 'static,
     B::Data: Send,
@@ -143,7 +146,7 @@ async fn answer_checked<B>(
     body: B,
     client_addr: SocketAddr,
     checked: Result<(), HttpError>,
-) -> Response
+) -> (Response, bool)
 where
     B: http_body::Body + Send + 'static,
     B::Data: Send,
@@ -175,14 +178,16 @@ where
         access_log::finish(log, response.status(), response.known_length());
     }
     let mut response = response.ending_with(&core.handle);
-    if unread_body {
+    // While draining, every connection ends after its answer, so that clients reconnect
+    // to a server that stays.
+    if unread_body || core.handle.is_draining() {
         // The rest of the body was never read, so the connection is at an unknown place
         // in the stream: it cannot carry another request.
         response
             .headers_mut()
             .insert(CONNECTION, HeaderValue::from_static("close"));
     }
-    response
+    (response, unread_body)
 }
 
 /// Answers one request: before hooks, the handler (or the reason there is none), error

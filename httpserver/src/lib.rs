@@ -49,6 +49,7 @@ mod group;
 mod head_check;
 mod hooks;
 mod linger;
+mod listen;
 mod multipart;
 mod path;
 mod read_body;

@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::header::CONNECTION;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -34,7 +33,11 @@ pub(crate) async fn serve(core: Arc<AppCore>, listener: TcpListener) -> std::io:
         // Listen before the first accept, so that a signal from then on is a graceful
         // shutdown and never the default action (killing the process mid-request).
         let signals = Termination::listen();
-        tokio::spawn(shutdown_on_signal(core.handle.clone(), signals));
+        tokio::spawn(shutdown_on_signal(
+            core.handle.clone(),
+            signals,
+            core.config.drain_period,
+        ));
     }
     let mut shutdown = core.handle.shutdown_signal();
     let mut connections = JoinSet::new();
@@ -137,11 +140,25 @@ async fn stopped(signal: &mut watch::Receiver<bool>) {
     }
 }
 
-async fn shutdown_on_signal(handle: crate::AppHandle, mut signals: Termination) {
+/// SIGTERM (a service manager, Kubernetes, a rolling restart): first the drain phase, in
+/// which the server still accepts and answers but closes each connection after its answer
+/// and reports itself not ready, so that load balancers move away without a failed
+/// request; then the graceful shutdown. SIGINT (Ctrl-C) shuts down at once, gracefully.
+async fn shutdown_on_signal(handle: crate::AppHandle, mut signals: Termination, drain: Duration) {
     let mut stop_signal = handle.shutdown_signal();
     tokio::select! {
         signal = signals.recv() => {
-            tracing::info!("{signal} received: shutting down gracefully");
+            if signal == "SIGTERM" && !drain.is_zero() {
+                tracing::info!("{signal} received: draining for {drain:?}, then shutting down gracefully");
+                handle.start_draining();
+                tokio::select! {
+                    () = tokio::time::sleep(drain) => {}
+                    _ = stopped(&mut stop_signal) => {}
+                    signal = signals.recv() => tracing::info!("{signal} received: draining cut short"),
+                }
+            } else {
+                tracing::info!("{signal} received: shutting down gracefully");
+            }
             handle.shutdown();
         }
         _ = stopped(&mut stop_signal) => {}
@@ -255,8 +272,8 @@ async fn serve_http1(
             let in_flight = activity.start();
             let activity = Arc::clone(&activity);
             async move {
-                let res = respond(&core, req, peer).await;
-                if res.headers().get(CONNECTION).is_some_and(|v| v == "close") {
+                let (res, body_unread) = respond(&core, req, peer).await;
+                if body_unread {
                     activity.close_early();
                 }
                 Ok::<_, Infallible>(res.map(|body| TrackedBody::new(body, in_flight)))
@@ -299,14 +316,14 @@ async fn serve_http1(
     }
 }
 
-/// Lets the app answer one request off the wire.
+/// Lets the app answer one request off the wire; also says whether the request's body was
+/// left unread (the connection then ends with a lingering close).
 async fn respond(
     core: &AppCore,
     req: hyper::Request<Incoming>,
     client_addr: SocketAddr,
-) -> http::Response<Body> {
+) -> (http::Response<Body>, bool) {
     let (head, body) = req.into_parts();
-    answer_from_wire(core, head, body, client_addr)
-        .await
-        .into_http()
+    let (res, body_unread) = answer_from_wire(core, head, body, client_addr).await;
+    (res.into_http(), body_unread)
 }
