@@ -626,7 +626,7 @@ async fn shutdown_closes_a_connection_that_sent_nothing_at_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_half_sent_head_holds_up_shutdown_at_most_the_read_timeout() {
+async fn a_half_sent_head_is_closed_at_once_at_shutdown() {
     let (tx, _rx) = mpsc::unbounded_channel();
     let server = TestServer::start(
         App::new()
@@ -645,12 +645,14 @@ async fn a_half_sent_head_holds_up_shutdown_at_most_the_read_timeout() {
     assert_eq!(server.get("/fast").await.text(), "fast");
     let start = Instant::now();
     server.handle.shutdown();
-    tokio::time::timeout(READ_TIMEOUT + MARGIN, server.join())
+    // Not after the read timeout: a client that may never finish its head is not waited
+    // for (Kubernetes sends SIGKILL 30 s after SIGTERM).
+    tokio::time::timeout(MARGIN, server.join())
         .await
-        .expect("serve returns within the read timeout")
+        .expect("serve returns at once")
         .expect("Ok");
     assert!(half.is_closed_within(Duration::from_millis(500)).await);
-    assert!(start.elapsed() < READ_TIMEOUT + MARGIN);
+    assert!(start.elapsed() < READ_TIMEOUT, "{:?}", start.elapsed());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

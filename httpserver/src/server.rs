@@ -297,6 +297,12 @@ async fn serve_http1(
     let result = tokio::select! {
         result = connection.as_mut() => result,
         _ = stopped(shutdown) => {
+            // Nothing being answered: the connection is idle, or a client is part way
+            // through a request head that it may never finish. Neither is worth waiting
+            // for (hyper would wait for the head until the read timeout): close it now.
+            if activity.idle_after().is_some() {
+                return Unread::No;
+            }
             connection.as_mut().graceful_shutdown();
             connection.await
         }
