@@ -44,9 +44,11 @@ mod first_line;
 mod group;
 mod head_check;
 mod hooks;
+pub mod layer;
 mod linger;
 mod path;
 mod read_body;
+mod reclaim;
 mod request;
 mod response;
 mod route;
@@ -56,8 +58,11 @@ mod safe_path;
 mod server;
 mod service;
 mod session;
+mod stack;
 mod static_files;
 mod testing;
+#[cfg(feature = "ws")]
+pub mod ws;
 
 #[doc(hidden)]
 #[path = "private/mod.rs"]
