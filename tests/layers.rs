@@ -377,3 +377,82 @@ async fn hooks_run_inside_the_layers() {
     assert_eq!(gunzip(&body), big_text());
     server.stop().await.unwrap();
 }
+
+/// What the layers cost against hand-written after hooks doing the same (gzip when the
+/// client accepts it, and a CORS header), in process, per request. A rough figure, for
+/// docs/websocket-and-layers.md:
+/// `cargo test --release --test layers -- --ignored --nocapture hook_versus_layer`.
+#[tokio::test]
+#[ignore = "a measurement, not a check: run it in release"]
+async fn hook_versus_layer_cost() {
+    use flate2::{write::GzEncoder, Compression};
+
+    #[get("/small")]
+    async fn small_route() -> &'static str {
+        "hello"
+    }
+
+    async fn gzip_and_cors(req: Request, mut res: Response) -> Response {
+        res.headers_mut().insert(
+            "access-control-allow-origin",
+            http::HeaderValue::from_static("*"),
+        );
+        let accepts = req
+            .header("accept-encoding")
+            .is_some_and(|v| v.contains("gzip"));
+        let body = match res.body().as_bytes() {
+            Some(body) if accepts && body.len() >= 32 => body.to_vec(),
+            _ => return res,
+        };
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+        if encoder.write_all(&body).is_err() {
+            return res;
+        }
+        let Ok(gz) = encoder.finish() else { return res };
+        let (status, headers, _) = res.into_parts();
+        let mut out = Response::new(gz).with_status(status);
+        *out.headers_mut() = headers;
+        out.headers_mut().remove(http::header::CONTENT_LENGTH);
+        out.headers_mut()
+            .insert("content-encoding", http::HeaderValue::from_static("gzip"));
+        out
+    }
+
+    let base = || App::new().routes(collect_routes![big, small_route]);
+    let apps = [
+        ("none", base()),
+        ("hook", base().after_request(gzip_and_cors)),
+        (
+            "layer",
+            base()
+                .layer(CompressionLayer::new())
+                .layer(CorsLayer::new().allow_origin(tower_http::cors::Any)),
+        ),
+    ];
+    const N: u32 = 3000;
+    let mut line = String::new();
+    for path in ["/big", "/small"] {
+        for (name, app) in &apps {
+            let client = app.test_client();
+            let mut best = Duration::MAX;
+            for _ in 0..3 {
+                let started = std::time::Instant::now();
+                for _ in 0..N {
+                    let res = client
+                        .get(path)
+                        .header("accept-encoding", "gzip")
+                        .header("origin", "https://example.com")
+                        .send()
+                        .await;
+                    assert_eq!(res.status(), 200);
+                }
+                best = best.min(started.elapsed() / N);
+            }
+            line.push_str(&format!(
+                "{path} {name}: {:.1} µs; ",
+                best.as_secs_f64() * 1e6
+            ));
+        }
+    }
+    println!("per request, in process, best of 3 x {N}: {line}");
+}
