@@ -51,4 +51,8 @@ pub(crate) use socket::connect_test_client;
 pub(crate) use upgrade::test_upgrade;
 
 /// The default largest message (and frame) a socket accepts: 16 MiB.
+///
+/// ```
+/// assert_eq!(httpserver::ws::DEFAULT_MAX_MESSAGE_SIZE, 16 << 20);
+/// ```
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 * 1024 * 1024;
