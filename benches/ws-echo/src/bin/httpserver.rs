@@ -6,7 +6,9 @@ use httpserver::{collect_routes, get, App, Response};
 async fn echo(ws: WebSocketUpgrade) -> Response {
     ws.on_upgrade(|mut socket| async move {
         while let Some(Ok(msg)) = socket.recv().await {
-            if matches!(msg, Message::Text(_) | Message::Binary(_)) && socket.send(msg).await.is_err() {
+            if matches!(msg, Message::Text(_) | Message::Binary(_))
+                && socket.send(msg).await.is_err()
+            {
                 break;
             }
         }

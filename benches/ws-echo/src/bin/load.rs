@@ -11,14 +11,19 @@ use tokio_tungstenite::tungstenite::Message;
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let url = args.get(1).cloned().unwrap_or_else(|| "ws://127.0.0.1:18090/ws".into());
+    let url = args
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| "ws://127.0.0.1:18090/ws".into());
     let conns: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(1);
     let seconds: u64 = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(5);
     let size: usize = args.get(4).and_then(|a| a.parse().ok()).unwrap_or(32);
     let payload = "x".repeat(size);
     let mut sockets = Vec::new();
     for _ in 0..conns {
-        let (socket, _) = tokio_tungstenite::connect_async(url.as_str()).await.expect("connect");
+        let (socket, _) = tokio_tungstenite::connect_async(url.as_str())
+            .await
+            .expect("connect");
         sockets.push(socket);
     }
     let until = Instant::now() + Duration::from_secs(seconds);
@@ -30,7 +35,10 @@ async fn main() {
             tokio::spawn(async move {
                 let mut n = 0u64;
                 while Instant::now() < until {
-                    socket.send(Message::Text(payload.as_str().into())).await.expect("send");
+                    socket
+                        .send(Message::Text(payload.as_str().into()))
+                        .await
+                        .expect("send");
                     match socket.next().await {
                         Some(Ok(Message::Text(_))) => n += 1,
                         other => panic!("expected the echo, got {other:?}"),
