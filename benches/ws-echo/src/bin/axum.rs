@@ -2,6 +2,7 @@
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::Router;
 
 async fn echo(ws: WebSocketUpgrade) -> Response {
@@ -20,5 +21,9 @@ async fn echo(ws: WebSocketUpgrade) -> Response {
 async fn main() -> std::io::Result<()> {
     let port = std::env::args().nth(1).unwrap_or_else(|| "18090".into());
     let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
+    // Nagle off, as httpserver has it.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, Router::new().route("/ws", get(echo))).await
 }

@@ -21,7 +21,8 @@ async fn main() {
     let payload = "x".repeat(size);
     let mut sockets = Vec::new();
     for _ in 0..conns {
-        let (socket, _) = tokio_tungstenite::connect_async(url.as_str())
+        // Nagle off, as both servers have it: small messages go out at once.
+        let (socket, _) = tokio_tungstenite::connect_async_with_config(url.as_str(), None, true)
             .await
             .expect("connect");
         sockets.push(socket);
