@@ -407,3 +407,55 @@ async fn websockets_work_under_layers() {
     socket.close(None).await.unwrap();
     server.stop().await.unwrap();
 }
+
+/// Reads one server frame (unmasked, short) off a raw stream: (opcode, payload).
+async fn read_frame(stream: &mut TcpStream) -> Option<(u8, Vec<u8>)> {
+    let mut head = [0u8; 2];
+    tokio::time::timeout(IO_TIMEOUT, stream.read_exact(&mut head))
+        .await
+        .expect("a frame in time")
+        .ok()?;
+    let len = (head[1] & 0x7f) as usize;
+    assert!(len < 126, "a short frame");
+    let mut payload = vec![0u8; len];
+    stream.read_exact(&mut payload).await.ok()?;
+    Some((head[0] & 0x0f, payload))
+}
+
+#[tokio::test]
+async fn protocol_violations_close_with_a_reason_never_a_panic() {
+    let server = TestServer::start(app()).await;
+    let key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+    // A client frame without a mask: 1002 (protocol error).
+    let (head, mut stream) = raw_head(&server, &handshake("/echo", key)).await;
+    assert!(head.starts_with("http/1.1 101"), "{head}");
+    stream.write_all(b"\x81\x02hi").await.unwrap();
+    let (opcode, payload) = read_frame(&mut stream).await.expect("a close frame");
+    assert_eq!(opcode, 0x8);
+    assert_eq!(u16::from_be_bytes([payload[0], payload[1]]), 1002);
+    // Text that is not UTF-8 (masked with zeros): 1007.
+    let (_, mut stream) = raw_head(&server, &handshake("/echo", key)).await;
+    stream
+        .write_all(b"\x81\x82\x00\x00\x00\x00\xff\xfe")
+        .await
+        .unwrap();
+    let (opcode, payload) = read_frame(&mut stream).await.expect("a close frame");
+    assert_eq!(opcode, 0x8);
+    assert_eq!(u16::from_be_bytes([payload[0], payload[1]]), 1007);
+    // Garbage: closed, and the server goes on serving.
+    let (_, mut stream) = raw_head(&server, &handshake("/echo", key)).await;
+    stream.write_all(&[0xff; 64]).await.unwrap();
+    let mut rest = Vec::new();
+    let _ = tokio::time::timeout(IO_TIMEOUT, stream.read_to_end(&mut rest)).await;
+    let mut socket = connect(&server, "/echo").await;
+    socket
+        .send(tungstenite::Message::Text("fine".into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        next(&mut socket).await,
+        tungstenite::Message::Text("fine".into())
+    );
+    socket.close(None).await.unwrap();
+    server.stop().await.unwrap();
+}

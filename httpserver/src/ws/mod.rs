@@ -29,6 +29,8 @@
 //!   `Sec-WebSocket-Key`. A request that is no upgrade gets 426 with `Upgrade: websocket`;
 //!   another version, 426 with `Sec-WebSocket-Version: 13`; a missing or malformed key, 400.
 //! - Pings are answered for you (and still shown to you as [`Message::Ping`]).
+//! - A peer that breaks the protocol gets Close 1002 (1007 for text that is not UTF-8),
+//!   and [`WebSocket::recv`] gives the error.
 //! - A message or frame larger than the maximum (16 MiB unless
 //!   [`App::ws_max_message_size`](crate::App::ws_max_message_size) or
 //!   [`WebSocketUpgrade::max_message_size`] says otherwise) closes the socket with 1009.

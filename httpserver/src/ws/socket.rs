@@ -172,11 +172,17 @@ impl WebSocketReceiver {
                     return None;
                 }
                 Err(e) => {
+                    // Nothing more can be read: the rest of the frame at fault was not.
+                    // RFC 6455 7.4.1 names the reason for the peer.
                     self.done = true;
-                    if matches!(e, tungstenite::Error::Capacity(_)) {
-                        // RFC 6455 7.4.1: 1009, a message too big to process. The frame
-                        // was not read, so nothing more can be read from this socket.
-                        let _ = send_close(&self.sink, 1009, "message too big").await;
+                    let reason = match &e {
+                        tungstenite::Error::Capacity(_) => Some((1009, "message too big")),
+                        tungstenite::Error::Protocol(_) => Some((1002, "protocol error")),
+                        tungstenite::Error::Utf8(_) => Some((1007, "text is not UTF-8")),
+                        _ => None,
+                    };
+                    if let Some((code, reason)) = reason {
+                        let _ = send_close(&self.sink, code, reason).await;
                     }
                     return Some(Err(Error(e)));
                 }
