@@ -19,6 +19,7 @@ use httpserver::{
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
+use tower_http::compression::CompressionLayer;
 
 /// Shared state: a visit counter every handler can reach.
 #[derive(Default)]
@@ -393,6 +394,7 @@ fn app() -> App {
             admin,
             trigger_shutdown
         ])
+        .layer(CompressionLayer::new())
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! A real browser: headless Chromium loads the page of `examples/sse.rs`, whose
 //! `EventSource` must receive the server's events and write them into the DOM; and it logs
-//! in through the form of `examples/login.rs`, keeping the session cookie like any browser.
+//! in through the form of `examples/login.rs`, keeping the session cookie like any browser;
+//! uploads a file through the form of `examples/upload.rs`; and two pages of
+//! `examples/chat.rs` talk to each other over WebSockets.
 //!
 //! Needs Chromium at /usr/bin/chromium (Debian: `apt-get install -y chromium`); without
 //! it this test fails and says so.
@@ -25,6 +27,10 @@ mod login_example;
 #[allow(dead_code)]
 #[path = "../examples/upload.rs"]
 mod upload_example;
+
+#[allow(dead_code)]
+#[path = "../examples/chat.rs"]
+mod chat_example;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -361,4 +367,44 @@ async fn chromium_uploads_a_file_through_the_form() {
     );
     server.stop().await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_chat_pages_exchange_messages_over_websockets() {
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "this test needs Chromium at {CHROMIUM}: install it with \
+         `apt-get update && apt-get install -y chromium` (Debian/Ubuntu package `chromium`)"
+    );
+    let server = TestServer::start(chat_example::app()).await;
+    // Two iframes of the chat page: each says one thing, leaves after two messages, and
+    // the outer page writes what each one saw into #result.
+    let url = format!("http://{}/assets/pair.html", server.addr);
+    let (dom, log, exited) = tokio::task::spawn_blocking(move || {
+        let mut browser = Browser::dump_dom(&url, 5000);
+        let exited = browser.wait(BROWSER_DEADLINE);
+        (browser.read("dom.html"), browser.read("stderr.log"), exited)
+    })
+    .await
+    .expect("browser task");
+
+    let context = || format!("DOM:\n{dom}\nchromium's stderr (tail):\n{}", tail(&log));
+    assert!(
+        exited,
+        "chromium did not finish within {BROWSER_DEADLINE:?}\n{}",
+        context()
+    );
+    assert!(
+        dom.contains(r#"data-done="1""#),
+        "the two chat pages did not finish\n{}",
+        context()
+    );
+    let both = r#"["alice: hello from alice","bob: hello from bob"]"#;
+    let expected = format!(r#"{{"alice":{both},"bob":{both}}}"#);
+    assert!(
+        dom.contains(&expected),
+        "each page sees its own message and the other's\n{}",
+        context()
+    );
+    server.stop().await.unwrap();
 }

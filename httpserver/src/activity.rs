@@ -20,6 +20,9 @@ pub(crate) struct Activity {
     completed: AtomicUsize,
     /// A response closed the connection with the request body unread.
     closed_early: AtomicBool,
+    /// The connection was handed over to another protocol (a WebSocket), which has
+    /// idle times of its own: the keep-alive timer no longer applies.
+    upgraded: AtomicBool,
 }
 
 impl Activity {
@@ -41,6 +44,14 @@ impl Activity {
 
     pub(crate) fn closed_early(&self) -> bool {
         self.closed_early.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn upgrade(&self) {
+        self.upgraded.store(true, Ordering::Relaxed);
+    }
+
+    pub(crate) fn upgraded(&self) -> bool {
+        self.upgraded.load(Ordering::Relaxed)
     }
 }
 

@@ -15,11 +15,13 @@ use crate::dispatch::{build_router, AppCore};
 use crate::error::{HttpError, IntoStatusCode};
 use crate::error_handlers::ErrorHandlers;
 use crate::hooks::{self, AfterHook, BeforeHook};
+use crate::layer::{ApplyLayer, Inner, RequestBody};
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
 use crate::route::Route;
 use crate::service::AppService;
 use crate::session::{SessionCookie, SessionKeys};
+use crate::stack::Stack;
 use crate::testing::TestClient;
 
 type StateMap = HashMap<TypeId, Arc<dyn Any + Send + Sync>>;
@@ -40,6 +42,8 @@ pub(crate) struct Config {
     pub(crate) drain_period: Duration,
     pub(crate) reuse_port: bool,
     pub(crate) trusted_proxies: crate::forwarded::TrustedProxies,
+    #[cfg(feature = "ws")]
+    pub(crate) ws_max_message_size: usize,
 }
 
 impl Default for Config {
@@ -58,6 +62,8 @@ impl Default for Config {
             drain_period: Duration::from_secs(5),
             reuse_port: false,
             trusted_proxies: crate::forwarded::TrustedProxies::default(),
+            #[cfg(feature = "ws")]
+            ws_max_message_size: crate::ws::DEFAULT_MAX_MESSAGE_SIZE,
         }
     }
 }
@@ -97,6 +103,7 @@ pub struct App {
     secret_keys: Vec<Vec<u8>>,
     session_cookie: SessionCookie,
     trusted_proxies: Vec<String>,
+    layers: Vec<ApplyLayer>,
     handle: AppHandle,
 }
 
@@ -119,6 +126,7 @@ impl App {
             secret_keys: Vec::new(),
             session_cookie: SessionCookie::new(),
             trusted_proxies: Vec::new(),
+            layers: Vec::new(),
             handle: AppHandle::detached(),
         }
     }
@@ -311,6 +319,51 @@ impl App {
         self
     }
 
+    /// Wraps the whole app (routes, hooks, error handlers, static files) in a tower
+    /// [`Layer`](tower::Layer): tower-http's compression, CORS, timeouts, request
+    /// ids, tracing, or one of your own. Each layer wraps those added before it, so the
+    /// last one added sees a request first (as in axum). Layers apply alike under
+    /// [`run`](App::run), [`serve`](App::serve), [`into_service`](App::into_service) and
+    /// the [test client](App::test_client). The layer's service takes
+    /// `http::Request<`[`RequestBody`]`>` and may answer any `http::Response<B>` whose
+    /// body `B` yields bytes; a layer's own error becomes a 500.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use httpserver::{collect_routes, get, App, StatusCode};
+    /// use tower_http::{compression::CompressionLayer, timeout::TimeoutLayer};
+    ///
+    /// #[get("/")]
+    /// async fn index() -> String { "hello ".repeat(100) }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let app = App::new()
+    ///     .routes(collect_routes![index])
+    ///     .layer(CompressionLayer::new())                     // gzip when the client accepts it
+    ///     .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(10)));
+    /// let res = app.test_client().get("/").header("accept-encoding", "gzip").send().await;
+    /// assert_eq!(res.header("content-encoding"), Some("gzip"));
+    /// # });
+    /// ```
+    pub fn layer<L, ResBody>(mut self, layer: L) -> Self
+    where
+        L: tower::Layer<Inner> + Send + Sync + 'static,
+        L::Service: tower_service::Service<http::Request<RequestBody>, Response = http::Response<ResBody>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as tower_service::Service<http::Request<RequestBody>>>::Future: Send + 'static,
+        <L::Service as tower_service::Service<http::Request<RequestBody>>>::Error:
+            Into<crate::BoxError>,
+        ResBody: http_body::Body + Send + 'static,
+        ResBody::Data: Send,
+        ResBody::Error: Into<crate::BoxError>,
+    {
+        self.layers.push(crate::layer::erase(layer));
+        self
+    }
+
     /// The largest request body accepted (default 1 MiB). A larger one is answered 413
     /// as soon as it is known to be too large, without reading the rest.
     pub fn max_body_size(mut self, bytes: usize) -> Self {
@@ -423,6 +476,20 @@ impl App {
         self
     }
 
+    /// The largest WebSocket message (and frame) accepted, in bytes (default 16 MiB;
+    /// feature `ws`). A larger one closes its socket with 1009 (message too big). A route
+    /// may choose its own with
+    /// [`WebSocketUpgrade::max_message_size`](crate::ws::WebSocketUpgrade::max_message_size).
+    ///
+    /// ```
+    /// let app = httpserver::App::new().ws_max_message_size(1024 * 1024);
+    /// ```
+    #[cfg(feature = "ws")]
+    pub fn ws_max_message_size(mut self, bytes: usize) -> Self {
+        self.config.ws_max_message_size = bytes;
+        self
+    }
+
     /// Whether SIGINT and SIGTERM trigger a graceful shutdown (default `true`). Turn it
     /// off when the app runs inside a program that handles signals itself.
     pub fn handle_signals(mut self, on: bool) -> Self {
@@ -473,8 +540,7 @@ impl App {
     /// # Ok(()) }
     /// ```
     pub async fn serve(self, listener: TcpListener) -> std::io::Result<()> {
-        let core = self.into_core()?;
-        crate::server::serve(core, listener).await
+        crate::server::serve(self.into_stack()?, listener).await
     }
 
     /// An in-process client that sends requests through this app's whole pipeline
@@ -496,8 +562,8 @@ impl App {
     /// # });
     /// ```
     pub fn test_client(&self) -> TestClient {
-        match self.clone().into_core() {
-            Ok(core) => TestClient::new(core),
+        match self.clone().into_stack() {
+            Ok(stack) => TestClient::new(stack),
             Err(e) => panic!("the app cannot start: {e}"),
         }
     }
@@ -506,7 +572,13 @@ impl App {
     /// an axum router, or wrapped in tower-http layers. Fails, as `serve` would, if two
     /// routes conflict.
     pub fn into_service(self) -> std::io::Result<AppService> {
-        Ok(AppService::new(self.into_core()?))
+        Ok(AppService::new(self.into_stack()?))
+    }
+
+    /// Freezes the app and puts its layers around it.
+    fn into_stack(mut self) -> std::io::Result<Stack> {
+        let layers = std::mem::take(&mut self.layers);
+        Ok(Stack::new(self.into_core()?, &layers))
     }
 
     /// Freezes the app into what serves requests: the route table and shared state.
@@ -527,6 +599,10 @@ impl App {
         // clones of one app given different state each see their own.
         let _ = self.handle.inner.state.set(Arc::clone(&state));
         let handle = self.handle.with_state(state);
+        #[cfg(feature = "ws")]
+        handle
+            .websockets()
+            .set_max_message_size(config.ws_max_message_size);
         let router = build_router(self.routes).map_err(invalid)?;
         Ok(Arc::new(AppCore {
             router,
@@ -586,6 +662,9 @@ struct HandleInner {
     shutdown: Arc<watch::Sender<bool>>,
     draining: Arc<std::sync::atomic::AtomicBool>,
     state: OnceLock<Arc<StateMap>>,
+    /// Open WebSockets, which outlive their HTTP connections: shutdown waits for them.
+    #[cfg(feature = "ws")]
+    websockets: crate::ws::Sockets,
 }
 
 impl AppHandle {
@@ -595,6 +674,8 @@ impl AppHandle {
                 shutdown: Arc::new(watch::Sender::new(false)),
                 draining: Arc::default(),
                 state: OnceLock::new(),
+                #[cfg(feature = "ws")]
+                websockets: crate::ws::Sockets::default(),
             }),
         }
     }
@@ -606,6 +687,8 @@ impl AppHandle {
                 shutdown: Arc::clone(&self.inner.shutdown),
                 draining: Arc::clone(&self.inner.draining),
                 state: OnceLock::from(state),
+                #[cfg(feature = "ws")]
+                websockets: self.inner.websockets.clone(),
             }),
         }
     }
@@ -689,6 +772,11 @@ impl AppHandle {
     pub(crate) fn state_arc<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
         let any = self.inner.state.get()?.get(&TypeId::of::<T>())?.clone();
         any.downcast::<T>().ok()
+    }
+
+    #[cfg(feature = "ws")]
+    pub(crate) fn websockets(&self) -> &crate::ws::Sockets {
+        &self.inner.websockets
     }
 
     pub(crate) fn shutdown_signal(&self) -> watch::Receiver<bool> {

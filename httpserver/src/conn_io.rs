@@ -79,6 +79,9 @@ impl IdleTimer {
         let Some(timeout) = self.timeout else {
             return false;
         };
+        if self.activity.upgraded() {
+            return false;
+        }
         if !self.is_idle() {
             self.running = false;
             return false;

@@ -86,6 +86,11 @@ fn methods_text(methods: &[Method]) -> String {
         .join(",")
 }
 
+/// Marks a response (in its `http` extensions) whose request body was left unread: the
+/// server then ends the connection with a lingering close.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyLeftUnread;
+
 /// The request line and headers, and the body: refused already, empty, or still unread.
 struct Incoming {
     head: http::request::Parts,

@@ -48,11 +48,13 @@ mod forwarded;
 mod group;
 mod head_check;
 mod hooks;
+pub mod layer;
 mod linger;
 mod listen;
 mod multipart;
 mod path;
 mod read_body;
+mod reclaim;
 mod request;
 mod response;
 mod route;
@@ -62,8 +64,11 @@ mod safe_path;
 mod server;
 mod service;
 mod session;
+mod stack;
 mod static_files;
 mod testing;
+#[cfg(feature = "ws")]
+pub mod ws;
 
 #[doc(hidden)]
 #[path = "private/mod.rs"]

@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -17,16 +16,19 @@ use tokio::task::JoinSet;
 
 use crate::activity::{Activity, TrackedBody};
 use crate::conn_io::ConnIo;
-use crate::dispatch::{answer_from_wire, AppCore};
+use crate::dispatch::{AppCore, BodyLeftUnread};
 use crate::first_line::{read_first_line, FirstLine, VERSION_NOT_SUPPORTED};
 use crate::linger::linger;
-use crate::response::Body;
+use crate::reclaim::Reclaim;
+
+use crate::stack::{Origin, Stack};
 
 /// hyper's own read buffer limit; raised only for a head limit above it.
 const HYPER_DEFAULT_MAX_BUF: usize = 8192 + 4096 * 100;
 
 /// Serves `listener` until a shutdown is asked for, then drains within the grace period.
-pub(crate) async fn serve(core: Arc<AppCore>, listener: TcpListener) -> std::io::Result<()> {
+pub(crate) async fn serve(stack: Stack, listener: TcpListener) -> std::io::Result<()> {
+    let core = Arc::clone(&stack.core);
     let addr = listener.local_addr()?;
     log_start(&core, addr);
     if core.config.handle_signals {
@@ -58,7 +60,7 @@ pub(crate) async fn serve(core: Arc<AppCore>, listener: TcpListener) -> std::io:
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     failed_accepts.recovered();
-                    connections.spawn(serve_connection(Arc::clone(&core), stream, peer, slot));
+                    connections.spawn(serve_connection(stack.clone(), stream, peer, slot));
                 }
                 Err(e) => failed_accepts.pause_after(e).await,
             },
@@ -66,7 +68,7 @@ pub(crate) async fn serve(core: Arc<AppCore>, listener: TcpListener) -> std::io:
         while connections.try_join_next().is_some() {}
     }
     drop(listener);
-    drain(connections, core.config.grace_period, addr).await;
+    drain(&core, connections, core.config.grace_period, addr).await;
     Ok(())
 }
 
@@ -117,17 +119,31 @@ impl FailedAccepts {
     }
 }
 
-/// Waits for open connections to finish; past the grace period, cuts those still open.
-async fn drain(mut connections: JoinSet<()>, grace: Duration, addr: SocketAddr) {
+/// Waits for open connections (and WebSockets, already sent Close 1001) to finish; past
+/// the grace period, cuts those still open.
+async fn drain(core: &AppCore, mut connections: JoinSet<()>, grace: Duration, addr: SocketAddr) {
     let open = connections.len();
-    tracing::info!("shutting down http://{addr}: waiting for {open} connection(s)");
-    let all_done = async { while connections.join_next().await.is_some() {} };
+    #[cfg(feature = "ws")]
+    let open = format!(
+        "{open} connection(s), {} websocket(s)",
+        core.handle.websockets().open()
+    );
+    #[cfg(not(feature = "ws"))]
+    let (open, _) = (format!("{open} connection(s)"), core);
+    tracing::info!("shutting down http://{addr}: waiting for {open}");
+    let all_done = async {
+        while connections.join_next().await.is_some() {}
+        #[cfg(feature = "ws")]
+        core.handle.websockets().closed().await;
+    };
     if tokio::time::timeout(grace, all_done).await.is_err() {
         tracing::warn!(
             "grace period of {grace:?} over; closing {} connection(s)",
             connections.len()
         );
         connections.shutdown().await;
+        #[cfg(feature = "ws")]
+        core.handle.websockets().cut().await;
     }
     tracing::info!("stopped http://{addr}");
 }
@@ -220,11 +236,12 @@ impl Termination {
 /// timeout fires, or shutdown closes it once idle; then a lingering close if the client
 /// may still be sending. Holds its slot of `max_connections` until it is closed.
 async fn serve_connection(
-    core: Arc<AppCore>,
+    stack: Stack,
     mut stream: TcpStream,
     peer: SocketAddr,
     _slot: OwnedSemaphorePermit,
 ) {
+    let core = &stack.core;
     // Small responses must not wait for Nagle's algorithm.
     let _ = stream.set_nodelay(true);
     let mut shutdown: watch::Receiver<bool> = core.handle.shutdown_signal();
@@ -243,8 +260,11 @@ async fn serve_connection(
     };
     let activity = Arc::new(Activity::default());
     let keep_alive = Some(core.config.keep_alive_timeout);
-    let mut io = ConnIo::new(stream, prefix, keep_alive, Arc::clone(&activity));
-    if serve_http1(&core, &mut io, activity, peer, &mut shutdown).await == Unread::Maybe {
+    let io = ConnIo::new(stream, prefix, keep_alive, Arc::clone(&activity));
+    let (io, returned) = Reclaim::new(io);
+    let unread = serve_http1(&stack, io, activity, peer, &mut shutdown).await;
+    // hyper has dropped the stream by now, unless an upgrade took it.
+    if let (Unread::Maybe, Ok(mut io)) = (unread, returned.await) {
         linger(&mut io.stream, core.config.linger()).await;
     }
 }
@@ -258,23 +278,26 @@ enum Unread {
 
 /// Runs hyper's HTTP/1 state machine on the connection until it is done.
 async fn serve_http1(
-    core: &Arc<AppCore>,
-    io: &mut ConnIo,
+    stack: &Stack,
+    io: Reclaim<ConnIo>,
     activity: Arc<Activity>,
     peer: SocketAddr,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Unread {
-    let config = &core.config;
+    let config = &stack.core.config;
     let service = {
-        let (core, activity) = (Arc::clone(core), Arc::clone(&activity));
+        let (stack, activity) = (stack.clone(), Arc::clone(&activity));
         service_fn(move |req| {
-            let core = Arc::clone(&core);
+            let stack = stack.clone();
             let in_flight = activity.start();
             let activity = Arc::clone(&activity);
             async move {
-                let (res, body_unread) = respond(&core, req, peer).await;
-                if body_unread {
+                let res = stack.call(req, Origin::Wire, peer).await;
+                if res.extensions().get::<BodyLeftUnread>().is_some() {
                     activity.close_early();
+                }
+                if res.status() == http::StatusCode::SWITCHING_PROTOCOLS {
+                    activity.upgrade();
                 }
                 Ok::<_, Infallible>(res.map(|body| TrackedBody::new(body, in_flight)))
             }
@@ -292,7 +315,9 @@ async fn serve_http1(
         // responses (most of them) cost one copy less than the iovec bookkeeping, measured
         // in benches/compare.
         .writev(false)
-        .serve_connection(TokioIo::new(io), service);
+        .serve_connection(TokioIo::new(io), service)
+        // A WebSocket handshake hands the connection over once its 101 is written.
+        .with_upgrades();
     tokio::pin!(connection);
     let result = tokio::select! {
         result = connection.as_mut() => result,
@@ -320,16 +345,4 @@ async fn serve_http1(
             }
         }
     }
-}
-
-/// Lets the app answer one request off the wire; also says whether the request's body was
-/// left unread (the connection then ends with a lingering close).
-async fn respond(
-    core: &AppCore,
-    req: hyper::Request<Incoming>,
-    client_addr: SocketAddr,
-) -> (http::Response<Body>, bool) {
-    let (head, body) = req.into_parts();
-    let (res, body_unread) = answer_from_wire(core, head, body, client_addr).await;
-    (res.into_http(), body_unread)
 }

@@ -3,17 +3,16 @@
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use crate::dispatch::{answer, AppCore};
+use crate::error::BoxError;
 use crate::response::Body;
+use crate::stack::{client_addr_of, Origin, Stack};
 
 /// An [`App`](crate::App) as a [`tower_service::Service`] over `http::Request<B>` for any
 /// body type `B`: the same pipeline as the built-in server (limits, hooks, routing,
-/// error handlers). Made by [`App::into_service`](crate::App::into_service); cheap to clone.
+/// error handlers, and the layers of [`App::layer`](crate::App::layer)). Made by [`App::into_service`](crate::App::into_service); cheap to clone.
 ///
 /// The client address is taken from a `SocketAddr` in the request's extensions, if the
 /// server put one there; otherwise it reads as `0.0.0.0:0`.
@@ -34,12 +33,12 @@ use crate::response::Body;
 /// ```
 #[derive(Clone)]
 pub struct AppService {
-    core: Arc<AppCore>,
+    stack: Stack,
 }
 
 impl AppService {
-    pub(crate) fn new(core: Arc<AppCore>) -> Self {
-        AppService { core }
+    pub(crate) fn new(stack: Stack) -> Self {
+        AppService { stack }
     }
 }
 
@@ -47,7 +46,7 @@ impl<B> tower_service::Service<http::Request<B>> for AppService
 where
     B: http_body::Body + Send + 'static,
     B::Data: Send,
-    B::Error: Into<crate::error::BoxError>,
+    B::Error: Into<BoxError>,
 {
     type Response = http::Response<Body>;
     type Error = Infallible;
@@ -58,15 +57,10 @@ where
     }
 
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
-        let core = Arc::clone(&self.core);
+        let stack = self.stack.clone();
         Box::pin(async move {
-            let (head, body) = req.into_parts();
-            let client_addr = head
-                .extensions
-                .get::<SocketAddr>()
-                .copied()
-                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
-            Ok(answer(&core, head, body, client_addr).await.into_http())
+            let client_addr = client_addr_of(&req);
+            Ok(stack.call(req, Origin::Code, client_addr).await)
         })
     }
 }

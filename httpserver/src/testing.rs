@@ -11,8 +11,8 @@ use http_body_util::{BodyExt, Full};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::dispatch::{answer, AppCore};
 use crate::response::Body;
+use crate::stack::{Origin, Stack};
 
 /// Sends requests to an app in process, through exactly the pipeline the server uses:
 /// body limits, before hooks, routing, extraction, the handler, error handlers, after
@@ -38,15 +38,15 @@ use crate::response::Body;
 /// ```
 #[derive(Clone)]
 pub struct TestClient {
-    core: Arc<AppCore>,
+    stack: Stack,
     /// `None` when the client keeps no cookies.
     jar: Option<Arc<Mutex<CookieJar>>>,
 }
 
 impl TestClient {
-    pub(crate) fn new(core: Arc<AppCore>) -> Self {
+    pub(crate) fn new(stack: Stack) -> Self {
         TestClient {
-            core,
+            stack,
             jar: Some(Arc::default()),
         }
     }
@@ -91,7 +91,7 @@ impl TestClient {
     /// A request with any method.
     pub fn request(&self, method: Method, target: &str) -> TestRequest {
         TestRequest {
-            core: Arc::clone(&self.core),
+            stack: self.stack.clone(),
             jar: self.jar.clone(),
             method,
             target: target.to_owned(),
@@ -126,6 +126,12 @@ impl TestClient {
         self.request(Method::PATCH, target)
     }
 
+    /// Opens a WebSocket on `target` (see [`TestRequest::websocket`]). Feature `ws`.
+    #[cfg(feature = "ws")]
+    pub async fn websocket(&self, target: &str) -> Result<crate::ws::WebSocket, TestResponse> {
+        self.get(target).websocket().await
+    }
+
     /// A `HEAD` request.
     pub fn head(&self, target: &str) -> TestRequest {
         self.request(Method::HEAD, target)
@@ -140,7 +146,7 @@ impl TestClient {
 /// A request being built by a [`TestClient`]. Invalid input here is a mistake in the
 /// test, so it panics with a message saying which.
 pub struct TestRequest {
-    core: Arc<AppCore>,
+    stack: Stack,
     jar: Option<Arc<Mutex<CookieJar>>>,
     method: Method,
     target: String,
@@ -240,21 +246,80 @@ impl TestRequest {
     /// Sends the request and reads the whole response body (a stream to its end; use
     /// [`send_streaming`](Self::send_streaming) for a stream that does not end).
     pub async fn send(self) -> TestResponse {
-        let mut res = self.send_streaming().await;
-        let mut buf = Vec::new();
-        while let Some(chunk) = res.chunk().await {
-            buf.extend_from_slice(&chunk);
-        }
-        TestResponse {
-            status: res.status,
-            headers: res.headers,
-            body: Bytes::from(buf),
-        }
+        self.send_streaming().await.read_all().await
     }
 
     /// Sends the request and returns as soon as the response head is ready; read the
     /// body with [`TestStream::chunk`].
     pub async fn send_streaming(self) -> TestStream {
+        let (stack, jar, method, client_addr) = (
+            self.stack.clone(),
+            self.jar.clone(),
+            self.method.clone(),
+            self.client_addr,
+        );
+        let request = self.into_http();
+        let response = stack.call(request, Origin::Code, client_addr).await;
+        TestStream::received(response, jar.as_deref(), &method)
+    }
+
+    /// Opens a WebSocket on the target: sends the handshake (the test's own
+    /// `Sec-WebSocket-*` headers win) through the whole pipeline and, when the app answers
+    /// 101, returns the client's end of the socket over an in-memory pipe; otherwise the
+    /// response, read in full. Feature `ws`.
+    ///
+    /// ```
+    /// use httpserver::ws::{Message, WebSocketUpgrade};
+    /// use httpserver::{collect_routes, get, App, Response};
+    ///
+    /// #[get("/hi")]
+    /// async fn hi(ws: WebSocketUpgrade) -> Response {
+    ///     ws.on_upgrade(|mut socket| async move {
+    ///         let _ = socket.send(Message::Text("hi".into())).await;
+    ///     })
+    /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let client = App::new().routes(collect_routes![hi]).test_client();
+    /// let mut socket = client.get("/hi").websocket().await.expect("handshake");
+    /// assert_eq!(socket.recv().await.unwrap().unwrap(), Message::Text("hi".into()));
+    /// let refused = client.get("/hi").header("sec-websocket-version", "8").websocket().await;
+    /// assert_eq!(refused.err().unwrap().status(), 426);
+    /// # });
+    /// ```
+    #[cfg(feature = "ws")]
+    pub async fn websocket(mut self) -> Result<crate::ws::WebSocket, TestResponse> {
+        for (name, value) in [
+            ("upgrade", "websocket"),
+            ("connection", "upgrade"),
+            ("sec-websocket-version", "13"),
+            // Any well-formed key will do in process; this is RFC 6455's example.
+            ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+        ] {
+            if !self.headers.contains_key(name) {
+                self.headers.insert(name, HeaderValue::from_static(value));
+            }
+        }
+        let (stack, jar, method, client_addr) = (
+            self.stack.clone(),
+            self.jar.clone(),
+            self.method.clone(),
+            self.client_addr,
+        );
+        let mut request = self.into_http();
+        let (upgrade, pipe) = crate::ws::test_upgrade();
+        request.extensions_mut().insert(upgrade);
+        let response = stack.call(request, Origin::Code, client_addr).await;
+        if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+            return Ok(crate::ws::connect_test_client(response.headers(), pipe).await);
+        }
+        Err(TestStream::received(response, jar.as_deref(), &method)
+            .read_all()
+            .await)
+    }
+
+    /// The request as the app receives it, with the client's cookies.
+    fn into_http(self) -> http::Request<Full<Bytes>> {
         let uri: Uri = self
             .target
             .parse()
@@ -263,36 +328,13 @@ impl TestRequest {
         if let Some(jar) = &self.jar {
             add_cookie_header(&lock(jar), uri.path(), &mut headers);
         }
-        let mut builder = http::Request::builder()
-            .method(self.method.clone())
-            .uri(uri);
+        let mut builder = http::Request::builder().method(self.method).uri(uri);
         if let Some(builder_headers) = builder.headers_mut() {
             *builder_headers = headers;
         }
-        let (head, ()) = builder
-            .body(())
+        builder
+            .body(Full::new(self.body))
             .unwrap_or_else(|e| panic!("invalid request: {e}"))
-            .into_parts();
-        let response = answer(&self.core, head, Full::new(self.body), self.client_addr).await;
-        let (status, headers, body) = response.into_parts();
-        if let Some(jar) = &self.jar {
-            keep_cookies(&mut lock(jar), &headers);
-        }
-        // As on the wire: a HEAD response has the headers of a GET and no body, and 1xx,
-        // 204 and 304 responses never carry one.
-        let bodiless = status.is_informational()
-            || status == StatusCode::NO_CONTENT
-            || status == StatusCode::NOT_MODIFIED;
-        let body = if self.method == Method::HEAD || bodiless {
-            Body::empty()
-        } else {
-            body
-        };
-        TestStream {
-            status,
-            headers,
-            body,
-        }
     }
 }
 
@@ -349,6 +391,47 @@ pub struct TestStream {
 }
 
 impl TestStream {
+    /// A response as the client sees it; its cookies go into `jar`.
+    fn received(
+        response: http::Response<Body>,
+        jar: Option<&Mutex<CookieJar>>,
+        method: &Method,
+    ) -> Self {
+        let (parts, body) = response.into_parts();
+        let (status, headers) = (parts.status, parts.headers);
+        if let Some(jar) = jar {
+            keep_cookies(&mut lock(jar), &headers);
+        }
+        // As on the wire: a HEAD response has the headers of a GET and no body, and 1xx,
+        // 204 and 304 responses never carry one.
+        let bodiless = status.is_informational()
+            || status == StatusCode::NO_CONTENT
+            || status == StatusCode::NOT_MODIFIED;
+        let body = if method == Method::HEAD || bodiless {
+            Body::empty()
+        } else {
+            body
+        };
+        TestStream {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// Reads the rest of the body.
+    async fn read_all(mut self) -> TestResponse {
+        let mut buf = Vec::new();
+        while let Some(chunk) = self.chunk().await {
+            buf.extend_from_slice(&chunk);
+        }
+        TestResponse {
+            status: self.status,
+            headers: self.headers,
+            body: Bytes::from(buf),
+        }
+    }
+
     /// The status.
     pub fn status(&self) -> StatusCode {
         self.status

@@ -10,6 +10,7 @@ use futures_util::{Stream, StreamExt};
 use http_body::{Frame, SizeHint};
 
 use crate::error::BoxError;
+use http_body_util::combinators::UnsyncBoxBody;
 
 type ChunkStream = Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>> + Send>>;
 
@@ -36,6 +37,8 @@ enum Kind {
     Empty,
     Full(Bytes),
     Stream(ChunkStream),
+    /// What a tower layer answered (a compressed body, say).
+    Layered(UnsyncBoxBody<Bytes, BoxError>),
 }
 
 impl Body {
@@ -55,6 +58,30 @@ impl Body {
         Body {
             kind: Kind::Stream(Box::pin(stream)),
             ends_on_shutdown: false,
+        }
+    }
+
+    /// Any `http_body::Body`, as a layer answers it; a `Body` stays as it is.
+    pub(crate) fn from_http_body<B>(body: B) -> Self
+    where
+        B: http_body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>,
+    {
+        // Layers that leave the body alone (CORS, request ids, timeouts) hand back our own
+        // type: no second box around it.
+        let mut slot = Some(body);
+        if let Some(own) = (&mut slot as &mut dyn std::any::Any).downcast_mut::<Option<Body>>() {
+            if let Some(own) = own.take() {
+                return own;
+            }
+        }
+        match slot {
+            Some(body) => Body {
+                kind: Kind::Layered(crate::layer::boxed_bytes(body)),
+                ends_on_shutdown: false,
+            },
+            None => Body::empty(),
         }
     }
 
@@ -86,7 +113,7 @@ impl Body {
         match &self.kind {
             Kind::Empty => Some(&[]),
             Kind::Full(b) => Some(b),
-            Kind::Stream(_) => None,
+            Kind::Stream(_) | Kind::Layered(_) => None,
         }
     }
 }
@@ -103,6 +130,7 @@ impl std::fmt::Debug for Body {
             Kind::Empty => f.write_str("Body::Empty"),
             Kind::Full(b) => write!(f, "Body::Full({} bytes)", b.len()),
             Kind::Stream(_) => f.write_str("Body::Stream"),
+            Kind::Layered(_) => f.write_str("Body::Layered"),
         }
     }
 }
@@ -194,11 +222,16 @@ impl http_body::Body for Body {
                 }
                 Ok(poll) => poll,
             },
+            Kind::Layered(body) => Pin::new(body).poll_frame(cx),
         }
     }
 
     fn is_end_stream(&self) -> bool {
-        matches!(self.kind, Kind::Empty)
+        match &self.kind {
+            Kind::Empty => true,
+            Kind::Layered(body) => body.is_end_stream(),
+            _ => false,
+        }
     }
 
     fn size_hint(&self) -> SizeHint {
@@ -206,6 +239,7 @@ impl http_body::Body for Body {
             Kind::Empty => SizeHint::with_exact(0),
             Kind::Full(b) => SizeHint::with_exact(b.len() as u64),
             Kind::Stream(_) => SizeHint::default(),
+            Kind::Layered(body) => body.size_hint(),
         }
     }
 }

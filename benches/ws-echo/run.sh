@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# WebSocket echo throughput of httpserver and axum: messages per second over 1 connection
+# and over 100, each message waiting for its echo.
+#
+#   bash benches/ws-echo/run.sh
+#
+# Builds in release, then for each round, each connection count and each framework in turn
+# (A B A B ...): starts the server pinned to one core, runs the load pinned to the other,
+# stops the server. Prints the median of the rounds and httpserver / axum. Knobs
+# (environment): ROUNDS (3), SECONDS (5), SIZE (32 bytes), CONNS ("1 100"),
+# SERVER_CPU (0), CLIENT_CPU (1), PORT (18090).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$here"
+
+ROUNDS="${ROUNDS:-3}"
+SECONDS_EACH="${SECONDS:-5}"
+SIZE="${SIZE:-32}"
+CONNS="${CONNS:-1 100}"
+SERVER_CPU="${SERVER_CPU:-0}"
+CLIENT_CPU="${CLIENT_CPU:-1}"
+PORT="${PORT:-18090}"
+FRAMEWORKS="httpserver axum"
+
+export CARGO_TARGET_DIR="$here/target"
+echo "building (release) ..." >&2
+cargo build --release --quiet --bins
+bin="$CARGO_TARGET_DIR/release"
+
+server_pid=""
+stop_server() {
+    [ -n "$server_pid" ] || return 0
+    kill -TERM "$server_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+}
+trap stop_server EXIT
+
+declare -A results
+for round in $(seq "$ROUNDS"); do
+    for conns in $CONNS; do
+        for fw in $FRAMEWORKS; do
+            taskset -c "$SERVER_CPU" "$bin/$fw" "$PORT" 2>/dev/null &
+            server_pid=$!
+            for _ in $(seq 100); do
+                (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+                sleep 0.05
+            done
+            rate=$(taskset -c "$CLIENT_CPU" "$bin/load" "ws://127.0.0.1:$PORT/ws" "$conns" "$SECONDS_EACH" "$SIZE")
+            stop_server
+            echo "round $round, $conns connection(s), $fw: $rate msg/s" >&2
+            results["$conns $fw"]+="$rate "
+        done
+    done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+printf '%-12s %14s %14s %8s\n' connections httpserver axum ratio
+for conns in $CONNS; do
+    h=$(echo "${results["$conns httpserver"]}" | median)
+    a=$(echo "${results["$conns axum"]}" | median)
+    printf '%-12s %14s %14s %8.2f\n' "$conns" "$h" "$a" "$(awk -v h="$h" -v a="$a" 'BEGIN {print h / a}')"
+done

@@ -1,0 +1,135 @@
+//! The app as every front end calls it (the server, the tower service, the test client):
+//! the layers added with `App::layer`, if any, over the request pipeline.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use crate::dispatch::{answer, answer_from_wire, AppCore, BodyLeftUnread};
+use crate::error::BoxError;
+use crate::layer::{ApplyLayer, Inner, RequestBody};
+use crate::response::Body;
+
+/// A frozen app and the layers around it.
+#[derive(Clone)]
+pub(crate) struct Stack {
+    pub(crate) core: Arc<AppCore>,
+    /// `None` when the app has no layers: requests go straight to the pipeline.
+    layered: Option<Inner>,
+}
+
+/// Where a request came from: off an HTTP/1 connection, which must name its host, or
+/// from code (a tower server, the test client).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    Wire,
+    Code,
+}
+
+/// Marks a request read off the wire on its way through the layers.
+#[derive(Debug, Clone, Copy)]
+struct FromWire;
+
+impl Stack {
+    pub(crate) fn new(core: Arc<AppCore>, layers: &[ApplyLayer]) -> Self {
+        let layered = (!layers.is_empty()).then(|| {
+            let pipeline = Inner::new(Pipeline(Arc::clone(&core)));
+            layers.iter().fold(pipeline, |inner, layer| layer(inner))
+        });
+        Stack { core, layered }
+    }
+
+    /// Answers `req` from `client_addr`.
+    pub(crate) async fn call<B>(
+        &self,
+        mut req: http::Request<B>,
+        origin: Origin,
+        client_addr: SocketAddr,
+    ) -> http::Response<Body>
+    where
+        B: http_body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>,
+    {
+        let Some(layered) = &self.layered else {
+            return answer_request(&self.core, req, origin, client_addr).await;
+        };
+        // Layers may want the peer (as axum's `ConnectInfo`); the pipeline reads it back.
+        req.extensions_mut().insert(client_addr);
+        if origin == Origin::Wire {
+            req.extensions_mut().insert(FromWire);
+        }
+        layered.answer(req.map(RequestBody::new)).await
+    }
+}
+
+/// The request pipeline as the innermost tower service.
+#[derive(Clone)]
+struct Pipeline(Arc<AppCore>);
+
+impl tower_service::Service<http::Request<RequestBody>> for Pipeline {
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<http::Response<Body>, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, mut req: http::Request<RequestBody>) -> Self::Future {
+        let core = Arc::clone(&self.0);
+        let origin = match req.extensions_mut().remove::<FromWire>() {
+            Some(FromWire) => Origin::Wire,
+            None => Origin::Code,
+        };
+        let client_addr = client_addr_of(&req);
+        Box::pin(async move { Ok(answer_request(&core, req, origin, client_addr).await) })
+    }
+}
+
+/// The client address a server put in the request's extensions, else `0.0.0.0:0`.
+pub(crate) fn client_addr_of<B>(req: &http::Request<B>) -> SocketAddr {
+    req.extensions()
+        .get::<SocketAddr>()
+        .copied()
+        .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
+}
+
+/// One request through the pipeline. A pending protocol upgrade in the request's
+/// extensions is handed to the handler's extractors (see `ws::upgrade`).
+async fn answer_request<B>(
+    core: &AppCore,
+    req: http::Request<B>,
+    origin: Origin,
+    client_addr: SocketAddr,
+) -> http::Response<Body>
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    #[cfg_attr(not(feature = "ws"), allow(unused_mut))]
+    let (mut head, body) = req.into_parts();
+    #[cfg(feature = "ws")]
+    let upgrade = crate::ws::upgrade::take(&mut head);
+    let answered = async move {
+        match origin {
+            Origin::Wire => {
+                let (response, body_unread) = answer_from_wire(core, head, body, client_addr).await;
+                let mut response = response.into_http();
+                if body_unread {
+                    response.extensions_mut().insert(BodyLeftUnread);
+                }
+                response
+            }
+            Origin::Code => answer(core, head, body, client_addr).await.into_http(),
+        }
+    };
+    #[cfg(feature = "ws")]
+    return crate::ws::upgrade::offer(upgrade, answered).await;
+    #[cfg(not(feature = "ws"))]
+    answered.await
+}
