@@ -1,7 +1,4 @@
-//! Behind a load balancer: the client's address and scheme from trusted proxies only, and
-//! one access-log event per request.
-
-use std::sync::{Arc, Mutex};
+//! Behind a load balancer: the client's address and scheme from trusted proxies only.
 
 use httpserver::{collect_routes, get, App, Request, StreamingResponse};
 use httpserver_suite::TestServer;
@@ -77,63 +74,5 @@ fn a_trusted_proxy_that_is_not_an_address_refuses_to_start() {
     assert!(
         msg.contains("`load-balancer` is not an address or a network"),
         "{msg}"
-    );
-}
-
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[tokio::test]
-async fn one_access_event_per_request_with_method_path_status_bytes_duration_client() {
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_env_filter("httpserver::access=info")
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let client = app().trusted_proxies(["127.0.0.1"]).test_client();
-    client
-        .get("/whoami")
-        .header("x-forwarded-for", "192.0.2.9")
-        .send()
-        .await;
-    client.get("/nowhere").send().await;
-    client.get("/stream").send().await;
-    let log = String::from_utf8_lossy(&buffer.0.lock().unwrap()).into_owned();
-    let lines: Vec<&str> = log.lines().collect();
-    assert_eq!(lines.len(), 3, "{log}");
-    assert!(lines[0].contains("httpserver::access"), "{log}");
-    for (line, path, status) in [
-        (lines[0], "/whoami", 200),
-        (lines[1], "/nowhere", 404),
-        (lines[2], "/stream", 200),
-    ] {
-        assert!(line.contains(&format!("path={path}")), "{line}");
-        assert!(line.contains(&format!("status={status}")), "{line}");
-        assert!(
-            line.contains("method=GET") && line.contains("duration_us="),
-            "{line}"
-        );
-    }
-    assert!(
-        lines[0].contains("client=192.0.2.9:0"),
-        "the client a trusted proxy reports: {log}"
-    );
-    assert!(lines[0].contains("bytes="), "{log}");
-    assert!(
-        !lines[2].contains("bytes="),
-        "a streamed body's length is not known up front: {log}"
     );
 }
