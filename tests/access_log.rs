@@ -2,8 +2,6 @@
 //! call site is wanted, and requests answered on other threads with no subscriber at the
 //! same moment would race with the one this test installs.
 
-use std::sync::{Arc, Mutex};
-
 use httpserver::{collect_routes, get, App, Request, StreamingResponse};
 use serde_json::{json, Value};
 
@@ -21,38 +19,19 @@ fn app() -> App {
     App::new().routes(collect_routes![whoami, stream])
 }
 
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn one_access_event_per_request_with_method_path_status_bytes_duration_client() {
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_env_filter("httpserver::access=info")
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
     let client = app().trusted_proxies(["127.0.0.1"]).test_client();
-    client
-        .get("/whoami")
-        .header("x-forwarded-for", "192.0.2.9")
-        .send()
-        .await;
-    client.get("/nowhere").send().await;
-    client.get("/stream").send().await;
-    let log = String::from_utf8_lossy(&buffer.0.lock().unwrap()).into_owned();
+    let requests = async {
+        client
+            .get("/whoami")
+            .header("x-forwarded-for", "192.0.2.9")
+            .send()
+            .await;
+        client.get("/nowhere").send().await;
+        client.get("/stream").send().await;
+    };
+    let ((), log) = httpserver_suite::logged("httpserver::access=info", requests).await;
     let lines: Vec<&str> = log.lines().collect();
     assert_eq!(lines.len(), 3, "{log}");
     assert!(lines[0].contains("httpserver::access"), "{log}");

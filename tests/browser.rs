@@ -127,6 +127,48 @@ impl Drop for Browser {
     }
 }
 
+/// What a headless run of a page left: its DOM once the page settled, and Chromium's
+/// stderr (for the failure message).
+struct PageRun {
+    dom: String,
+    log: String,
+}
+
+impl PageRun {
+    fn context(&self) -> String {
+        format!(
+            "DOM:\n{}\nchromium's stderr (tail):\n{}",
+            self.dom,
+            tail(&self.log)
+        )
+    }
+}
+
+/// Loads `url` in headless Chromium (virtual time: `virtual_time_ms`) and dumps its DOM;
+/// fails the test if Chromium is missing or does not finish within `BROWSER_DEADLINE`.
+async fn run_page(url: String, virtual_time_ms: u32) -> PageRun {
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "this test needs Chromium at {CHROMIUM}: install it with \
+         `apt-get update && apt-get install -y chromium` (Debian/Ubuntu package `chromium`)"
+    );
+    let (dom, log, exited) = tokio::task::spawn_blocking(move || {
+        let mut browser = Browser::dump_dom(&url, virtual_time_ms);
+        let exited = browser.wait(BROWSER_DEADLINE);
+        (browser.read("dom.html"), browser.read("stderr.log"), exited)
+        // `browser` dropped here: killed, its directory removed.
+    })
+    .await
+    .expect("browser task");
+    let page = PageRun { dom, log };
+    assert!(
+        exited,
+        "chromium did not finish within {BROWSER_DEADLINE:?}\n{}",
+        page.context()
+    );
+    page
+}
+
 /// The value of `data-count` in the dumped DOM.
 fn data_count(dom: &str) -> Option<usize> {
     let start = dom.find("data-count=\"")? + "data-count=\"".len();
@@ -136,31 +178,13 @@ fn data_count(dom: &str) -> Option<usize> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_receives_server_sent_events() {
-    assert!(
-        Path::new(CHROMIUM).exists(),
-        "this test needs Chromium at {CHROMIUM}: install it with \
-         `apt-get update && apt-get install -y chromium` (Debian/Ubuntu package `chromium`)"
-    );
     let server = TestServer::start(sse_example::app(Duration::from_millis(100))).await;
     let url = format!("http://{}/?max={EVENTS}", server.addr);
 
-    let (dom, log, exited) = tokio::task::spawn_blocking(move || {
-        let mut browser = Browser::dump_dom(&url, 2000);
-        let exited = browser.wait(BROWSER_DEADLINE);
-        (browser.read("dom.html"), browser.read("stderr.log"), exited)
-        // `browser` dropped here: killed, its directory removed.
-    })
-    .await
-    .expect("browser task");
-
-    let context = || format!("DOM:\n{dom}\nchromium's stderr (tail):\n{}", tail(&log));
-    assert!(
-        exited,
-        "chromium did not finish within {BROWSER_DEADLINE:?}\n{}",
-        context()
-    );
+    let page = run_page(url, 2000).await;
+    let (dom, context) = (&page.dom, || page.context());
     assert_eq!(
-        data_count(&dom),
+        data_count(dom),
         Some(EVENTS),
         "the page did not count {EVENTS} events\n{}",
         context()
@@ -228,30 +252,13 @@ async fn login_driver() -> httpserver::Html<&'static str> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_logs_in_through_the_form_and_keeps_the_session() {
-    assert!(
-        Path::new(CHROMIUM).exists(),
-        "this test needs Chromium at {CHROMIUM}: install it with \
-         `apt-get update && apt-get install -y chromium` (Debian/Ubuntu package `chromium`)"
-    );
     let app = login_example::app("a browser test secret of at least 32 bytes")
         .routes(httpserver::collect_routes![login_driver]);
     let server = TestServer::start(app).await;
     let url = format!("http://{}/__driver", server.addr);
 
-    let (dom, log, exited) = tokio::task::spawn_blocking(move || {
-        let mut browser = Browser::dump_dom(&url, 10_000);
-        let exited = browser.wait(BROWSER_DEADLINE);
-        (browser.read("dom.html"), browser.read("stderr.log"), exited)
-    })
-    .await
-    .expect("browser task");
-
-    let context = || format!("DOM:\n{dom}\nchromium's stderr (tail):\n{}", tail(&log));
-    assert!(
-        exited,
-        "chromium did not finish within {BROWSER_DEADLINE:?}\n{}",
-        context()
-    );
+    let page = run_page(url, 10_000).await;
+    let (dom, context) = (&page.dom, || page.context());
     assert!(
         dom.contains("data-done=\"1\""),
         "the login did not finish\n{}",
@@ -312,11 +319,6 @@ async fn upload_driver() -> httpserver::Html<&'static str> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_uploads_a_file_through_the_form() {
-    assert!(
-        Path::new(CHROMIUM).exists(),
-        "this test needs Chromium at {CHROMIUM}: install it with \
-         `apt-get update && apt-get install -y chromium` (Debian/Ubuntu package `chromium`)"
-    );
     let dir =
         std::env::temp_dir().join(format!("httpserver-browser-upload-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -325,20 +327,8 @@ async fn chromium_uploads_a_file_through_the_form() {
     let server = TestServer::start(app).await;
     let url = format!("http://{}/__upload_driver", server.addr);
 
-    let (dom, log, exited) = tokio::task::spawn_blocking(move || {
-        let mut browser = Browser::dump_dom(&url, 10_000);
-        let exited = browser.wait(BROWSER_DEADLINE);
-        (browser.read("dom.html"), browser.read("stderr.log"), exited)
-    })
-    .await
-    .expect("browser task");
-
-    let context = || format!("DOM:\n{dom}\nchromium's stderr (tail):\n{}", tail(&log));
-    assert!(
-        exited,
-        "chromium did not finish within {BROWSER_DEADLINE:?}\n{}",
-        context()
-    );
+    let page = run_page(url, 10_000).await;
+    let (dom, context) = (&page.dom, || page.context());
     assert!(
         dom.contains("data-done=\"1\""),
         "the upload did not finish\n{}",
@@ -371,29 +361,12 @@ async fn chromium_uploads_a_file_through_the_form() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_chat_pages_exchange_messages_over_websockets() {
-    assert!(
-        Path::new(CHROMIUM).exists(),
-        "this test needs Chromium at {CHROMIUM}: install it with \
-         `apt-get update && apt-get install -y chromium` (Debian/Ubuntu package `chromium`)"
-    );
     let server = TestServer::start(chat_example::app()).await;
     // Two iframes of the chat page: each says one thing, leaves after two messages, and
     // the outer page writes what each one saw into #result.
     let url = format!("http://{}/assets/pair.html", server.addr);
-    let (dom, log, exited) = tokio::task::spawn_blocking(move || {
-        let mut browser = Browser::dump_dom(&url, 5000);
-        let exited = browser.wait(BROWSER_DEADLINE);
-        (browser.read("dom.html"), browser.read("stderr.log"), exited)
-    })
-    .await
-    .expect("browser task");
-
-    let context = || format!("DOM:\n{dom}\nchromium's stderr (tail):\n{}", tail(&log));
-    assert!(
-        exited,
-        "chromium did not finish within {BROWSER_DEADLINE:?}\n{}",
-        context()
-    );
+    let page = run_page(url, 5000).await;
+    let (dom, context) = (&page.dom, || page.context());
     assert!(
         dom.contains(r#"data-done="1""#),
         "the two chat pages did not finish\n{}",

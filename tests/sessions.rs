@@ -2,7 +2,7 @@
 //! in-process test client (the same pipeline as the server); `tests/sessions_wire.rs` runs
 //! the session cases over a real socket with Python's `requests`.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use httpserver::cookie::{Cookie, SameSite};
@@ -228,27 +228,7 @@ async fn cookie_name_secure_and_same_site_are_configurable() {
 
 /// Log lines written while `f` runs on this thread.
 async fn logged<F: std::future::Future>(f: F) -> (F::Output, String) {
-    #[derive(Clone, Default)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Buffer {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let out = f.await;
-    let text = String::from_utf8_lossy(&buffer.0.lock().unwrap()).into_owned();
-    (out, text)
+    httpserver_suite::logged("info", f).await
 }
 
 #[tokio::test]

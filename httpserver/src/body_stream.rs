@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::{Buf, Bytes};
+use bytes::Bytes;
 use futures_util::Stream;
 use http::header::CONTENT_LENGTH;
 use http::HeaderMap;
@@ -33,9 +33,7 @@ where
     B::Data: Send,
     B::Error: Into<BoxError>,
 {
-    body.map_frame(|frame| frame.map_data(|mut data| data.copy_to_bytes(data.remaining())))
-        .map_err(Into::into)
-        .boxed_unsync()
+    crate::layer::boxed_bytes(body)
 }
 
 /// The request body as it arrives, chunk by chunk: for uploads too large to hold in memory.

@@ -13,6 +13,36 @@ pub mod session_demo;
 mod transport;
 pub use transport::{exchange, exchange_on_both, Case, Client, MakeApp, Transport};
 
+/// What the app logs (at `filter`, e.g. `"info"` or `"httpserver::access=info"`) while `f`
+/// runs on this thread, as plain text lines.
+pub async fn logged<F: std::future::Future>(filter: &str, f: F) -> (F::Output, String) {
+    #[derive(Clone, Default)]
+    struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let out = f.await;
+    let bytes = buffer.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    (out, String::from_utf8_lossy(&bytes).into_owned())
+}
+
 /// How long any single read in a test may wait before the test fails instead of hanging.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(10);
 
