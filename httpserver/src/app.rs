@@ -508,6 +508,12 @@ impl App {
     /// `systemd-socket-activate` set them) is used instead of binding `addr`. Returns `Ok(())` after a graceful
     /// shutdown; an error if the address cannot be bound or the routes conflict.
     pub fn run(self, addr: impl std::net::ToSocketAddrs) -> std::io::Result<()> {
+        // Only the address is generic: the rest is compiled once, here, not in every app.
+        let addrs: Vec<std::net::SocketAddr> = addr.to_socket_addrs()?.collect();
+        self.run_on(&addrs)
+    }
+
+    fn run_on(self, addrs: &[std::net::SocketAddr]) -> std::io::Result<()> {
         if tokio::runtime::Handle::try_current().is_ok() {
             // Starting a runtime inside another one would panic; say what to do instead.
             return Err(std::io::Error::other(
@@ -517,7 +523,7 @@ impl App {
         }
         let listener = match crate::listen::inherited()? {
             Some(listener) => listener,
-            None => crate::listen::bind(addr, self.config.reuse_port)?,
+            None => crate::listen::bind(addrs, self.config.reuse_port)?,
         };
         listener.set_nonblocking(true)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()

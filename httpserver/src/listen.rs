@@ -1,7 +1,7 @@
 //! The listening socket of `App::run`: inherited from the service manager, or bound here,
 //! with `SO_REUSEPORT` when asked.
 
-use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::net::{SocketAddr, TcpListener};
 
 /// The first socket of the sd_listen_fds protocol (`SD_LISTEN_FDS_START`).
 #[cfg(unix)]
@@ -57,12 +57,12 @@ pub(crate) fn inherited() -> std::io::Result<Option<TcpListener>> {
 
 /// Binds `addr` (the first address it resolves to that binds), with `SO_REUSEPORT` if
 /// asked.
-pub(crate) fn bind(addr: impl ToSocketAddrs, reuse_port: bool) -> std::io::Result<TcpListener> {
+pub(crate) fn bind(addrs: &[SocketAddr], reuse_port: bool) -> std::io::Result<TcpListener> {
     if !reuse_port {
-        return TcpListener::bind(addr);
+        return TcpListener::bind(addrs);
     }
     let mut last_error = None;
-    for addr in addr.to_socket_addrs()? {
+    for &addr in addrs {
         match bind_reusing(addr) {
             Ok(listener) => return Ok(listener),
             Err(e) => last_error = Some(e),
