@@ -58,21 +58,8 @@ impl std::fmt::Debug for Multipart {
 
 impl FromRequest for Multipart {
     async fn from_request(req: &Request) -> Result<Self, HttpError> {
+        req.require_content_type(crate::request::MediaType::Multipart)?;
         let content_type = req.header("content-type").unwrap_or("");
-        let essence = content_type.split(';').next().unwrap_or("").trim();
-        if !essence.eq_ignore_ascii_case("multipart/form-data") {
-            return Err(HttpError::new(
-                415,
-                format!(
-                    "expected a multipart/form-data body, got {}",
-                    if content_type.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        format!("`{content_type}`")
-                    }
-                ),
-            ));
-        }
         let boundary = multer::parse_boundary(content_type)
             .map_err(|_| HttpError::new(400, "multipart/form-data without a boundary parameter"))?;
         let body = BodyStream::from_request(req).await?;

@@ -311,6 +311,7 @@ impl Request {
                         .is_some_and(|sub| sub.ends_with("+json"))
             }
             MediaType::Form => essence == "application/x-www-form-urlencoded",
+            MediaType::Multipart => essence == "multipart/form-data",
         };
         if ok {
             return Ok(());
@@ -318,6 +319,7 @@ impl Request {
         let (what, example) = match expected {
             MediaType::Json => ("a JSON body", "application/json"),
             MediaType::Form => ("a form body", "application/x-www-form-urlencoded"),
+            MediaType::Multipart => ("a multipart body", "multipart/form-data; boundary=.."),
         };
         let got = if declared.is_empty() {
             "none".to_owned()
@@ -356,6 +358,7 @@ struct StreamSlot {
 pub(crate) enum MediaType {
     Json,
     Form,
+    Multipart,
 }
 
 impl std::fmt::Debug for Request {

@@ -14,6 +14,7 @@ use super::combine;
 use super::messages;
 use super::parse::HandlerFn;
 use super::validate::{Failed, Route, Source};
+use crate::collect::first_last_span;
 
 /// The full expansion of a handler without mistakes.
 pub fn route(func: &HandlerFn, route: &Route, item: TokenStream) -> TokenStream {
@@ -423,14 +424,6 @@ fn url_arg_type(ty: &Type) -> TokenStream {
     } else {
         quote!(#ty)
     }
-}
-
-/// The spans of the first and the last token of `tokens`.
-fn first_last_span(tokens: &impl ToTokens) -> (Span, Span) {
-    let mut iter = tokens.to_token_stream().into_iter();
-    let first = iter.next().map_or_else(Span::call_site, |t| t.span());
-    let last = iter.last().map_or(first, |t| t.span());
-    (first, last)
 }
 
 const INTEGERS: &[&str] = &[
