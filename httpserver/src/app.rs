@@ -718,10 +718,15 @@ impl AppHandle {
 
     /// Whether the server is draining (or shutting down): answers close their connections.
     pub fn is_draining(&self) -> bool {
+        self.drain_started() || self.is_shutting_down()
+    }
+
+    /// Whether the drain phase has begun: one atomic load, for every answer on the hot
+    /// path (a shutdown closes connections through hyper without it).
+    pub(crate) fn drain_started(&self) -> bool {
         self.inner
             .draining
             .load(std::sync::atomic::Ordering::Acquire)
-            || self.is_shutting_down()
     }
 
     /// Whether the server wants new traffic: false from the start of the drain phase on.

@@ -185,7 +185,7 @@ where
     let mut response = response.ending_with(&core.handle);
     // While draining, every connection ends after its answer, so that clients reconnect
     // to a server that stays.
-    if unread_body || core.handle.is_draining() {
+    if unread_body || core.handle.drain_started() {
         // The rest of the body was never read, so the connection is at an unknown place
         // in the stream: it cannot carry another request.
         response
