@@ -490,8 +490,30 @@ impl App {
         self
     }
 
-    /// Whether SIGINT and SIGTERM trigger a graceful shutdown (default `true`). Turn it
-    /// off when the app runs inside a program that handles signals itself.
+    /// Serves HTTPS with this certificate and key (feature `tls`): every connection starts
+    /// with a TLS handshake, and ALPN picks HTTP/2 (feature `http2`) or HTTP/1.1. Replace
+    /// the certificate while the server runs with [`AppHandle::reload_tls`] (SIGHUP calls
+    /// it) or [`AppHandle::set_tls`]; connections already open keep the one they started
+    /// with.
+    ///
+    /// ```no_run
+    /// use httpserver::{App, TlsConfig};
+    ///
+    /// fn main() -> std::io::Result<()> {
+    ///     App::new()
+    ///         .tls(TlsConfig::from_pem_files("cert.pem", "key.pem")?)
+    ///         .run("0.0.0.0:8443")
+    /// }
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls(self, config: crate::TlsConfig) -> Self {
+        self.handle.inner.tls.set(config);
+        self
+    }
+
+    /// Whether SIGINT and SIGTERM trigger a graceful shutdown (default `true`), and SIGHUP
+    /// a reload of the TLS certificate. Turn it off when the app runs inside a program
+    /// that handles signals itself.
     pub fn handle_signals(mut self, on: bool) -> Self {
         self.config.handle_signals = on;
         self
@@ -667,10 +689,15 @@ pub struct AppHandle {
 struct HandleInner {
     shutdown: Arc<watch::Sender<bool>>,
     draining: Arc<std::sync::atomic::AtomicBool>,
+    /// Wakes the HTTP/2 connections when the drain phase starts, to send GOAWAY.
+    #[cfg(feature = "http2")]
+    drain_notice: Arc<tokio::sync::Notify>,
     state: OnceLock<Arc<StateMap>>,
     /// Open WebSockets, which outlive their HTTP connections: shutdown waits for them.
     #[cfg(feature = "ws")]
     websockets: crate::ws::Sockets,
+    #[cfg(feature = "tls")]
+    tls: crate::tls::TlsSlot,
 }
 
 impl AppHandle {
@@ -679,9 +706,13 @@ impl AppHandle {
             inner: Arc::new(HandleInner {
                 shutdown: Arc::new(watch::Sender::new(false)),
                 draining: Arc::default(),
+                #[cfg(feature = "http2")]
+                drain_notice: Arc::default(),
                 state: OnceLock::new(),
                 #[cfg(feature = "ws")]
                 websockets: crate::ws::Sockets::default(),
+                #[cfg(feature = "tls")]
+                tls: crate::tls::TlsSlot::default(),
             }),
         }
     }
@@ -692,9 +723,13 @@ impl AppHandle {
             inner: Arc::new(HandleInner {
                 shutdown: Arc::clone(&self.inner.shutdown),
                 draining: Arc::clone(&self.inner.draining),
+                #[cfg(feature = "http2")]
+                drain_notice: Arc::clone(&self.inner.drain_notice),
                 state: OnceLock::from(state),
                 #[cfg(feature = "ws")]
                 websockets: self.inner.websockets.clone(),
+                #[cfg(feature = "tls")]
+                tls: self.inner.tls.clone(),
             }),
         }
     }
@@ -714,6 +749,21 @@ impl AppHandle {
         self.inner
             .draining
             .store(true, std::sync::atomic::Ordering::Release);
+        #[cfg(feature = "http2")]
+        self.inner.drain_notice.notify_waiters();
+    }
+
+    /// Resolves once the drain phase has begun (at once if it already has).
+    #[cfg(feature = "http2")]
+    pub(crate) async fn drain_begun(&self) {
+        let notice = self.inner.drain_notice.notified();
+        tokio::pin!(notice);
+        // Registered before the flag is read, so a drain starting in between still wakes us.
+        notice.as_mut().enable();
+        if self.drain_started() {
+            return;
+        }
+        notice.await;
     }
 
     /// Whether the server is draining (or shutting down): answers close their connections.
@@ -783,6 +833,44 @@ impl AppHandle {
     pub(crate) fn state_arc<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
         let any = self.inner.state.get()?.get(&TypeId::of::<T>())?.clone();
         any.downcast::<T>().ok()
+    }
+
+    /// Reads the certificate and key files given to [`TlsConfig::from_pem_files`](crate::TlsConfig::from_pem_files)
+    /// again, for the connections accepted from now on (feature `tls`). SIGHUP does the
+    /// same when the app handles signals. On an error (a file missing, half written, or a
+    /// key that does not fit) the server keeps the certificate it has, and the error says
+    /// what is wrong.
+    ///
+    /// ```no_run
+    /// # fn demo(handle: httpserver::AppHandle) {
+    /// // After the certificate files were renewed:
+    /// if let Err(e) = handle.reload_tls() {
+    ///     eprintln!("keeping the old certificate: {e}");
+    /// }
+    /// # }
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn reload_tls(&self) -> std::io::Result<()> {
+        self.inner.tls.reload()
+    }
+
+    /// Replaces the TLS configuration for the connections accepted from now on (feature
+    /// `tls`), for certificates that do not come from files. It takes effect on a server
+    /// started with [`App::tls`]; a server started without it serves plain HTTP to the end.
+    ///
+    /// ```
+    /// # fn demo(handle: httpserver::AppHandle, cert: &[u8], key: &[u8]) -> std::io::Result<()> {
+    /// handle.set_tls(httpserver::TlsConfig::from_pem(cert, key)?);
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn set_tls(&self, config: crate::TlsConfig) {
+        self.inner.tls.set(config);
+    }
+
+    #[cfg(feature = "tls")]
+    pub(crate) fn tls(&self) -> &crate::tls::TlsSlot {
+        &self.inner.tls
     }
 
     #[cfg(feature = "ws")]

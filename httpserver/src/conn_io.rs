@@ -12,13 +12,12 @@ use std::time::Duration;
 
 use bytes::{Buf, Bytes};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 
 use crate::activity::Activity;
 
-pub(crate) struct ConnIo {
-    pub(crate) stream: TcpStream,
+pub(crate) struct ConnIo<S> {
+    pub(crate) stream: S,
     prefix: Bytes,
     idle: IdleTimer,
 }
@@ -37,9 +36,9 @@ struct IdleTimer {
     sleep: Option<Pin<Box<Sleep>>>,
 }
 
-impl ConnIo {
+impl<S> ConnIo<S> {
     pub(crate) fn new(
-        stream: TcpStream,
+        stream: S,
         prefix: Bytes,
         keep_alive: Option<Duration>,
         activity: Arc<Activity>,
@@ -102,7 +101,7 @@ impl IdleTimer {
     }
 }
 
-impl AsyncRead for ConnIo {
+impl<S: AsyncRead + Unpin> AsyncRead for ConnIo<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -135,7 +134,7 @@ impl AsyncRead for ConnIo {
     }
 }
 
-impl AsyncWrite for ConnIo {
+impl<S: AsyncWrite + Unpin> AsyncWrite for ConnIo<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -150,5 +149,17 @@ impl AsyncWrite for ConnIo {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
     }
 }

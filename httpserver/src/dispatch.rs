@@ -165,7 +165,7 @@ where
     let client = core
         .config
         .trusted_proxies
-        .client(client_addr, &head.headers);
+        .client(client_addr, over_tls(&head), &head.headers);
     let log = access_log::start(
         core.config.access_log,
         &head.method,
@@ -433,4 +433,9 @@ fn redirect_to_slash(uri: &http::Uri) -> Response {
         }
         Err(_) => HttpError::new(400, "Bad Request").into_response(),
     }
+}
+
+/// Whether the request came over a TLS connection of this server.
+fn over_tls(head: &http::request::Parts) -> bool {
+    head.extensions.get::<crate::conn::OverTls>().is_some()
 }

@@ -1,8 +1,10 @@
 //! The request line of a connection's first request, checked before hyper parses it:
-//! hyper answers every HTTP version it cannot parse with 400, where RFC 9110 15.6.6 asks
+//! the HTTP/2 connection preface starts an HTTP/2 connection (feature `http2`); hyper
+//! answers every HTTP version it cannot parse with 400, where RFC 9110 15.6.6 asks
 //! for 505 when the major version is not one the server speaks (`HTTP/2.0`, `HTTP/3.0`
 //! sent as text), and a higher minor version of HTTP/1 (`HTTP/1.2`) is to be read as the
-//! highest this server speaks (RFC 9110 2.5), where hyper refuses it. Later requests on the same connection are left to hyper (400): they
+//! highest this server speaks (RFC 9110 2.5), where hyper refuses it. Later requests on
+//! the same connection are left to hyper (400): they
 //! cannot be found in the stream without parsing every message before them. Only the
 //! first read is looked at: a request line split over several packets is left to hyper
 //! too, and hyper's head timer starts with the first byte, as it would without this check.
@@ -10,8 +12,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::io::AsyncReadExt;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt};
 
 /// How much of the first request one read takes; the rest of it is hyper's to read.
 const FIRST_READ: usize = 8 * 1024;
@@ -20,6 +21,10 @@ const FIRST_READ: usize = 8 * 1024;
 pub(crate) enum FirstLine {
     /// Hand these bytes to hyper, which parses them as the start of the first request.
     Pass(Bytes),
+    /// The HTTP/2 connection preface (a client with prior knowledge): these bytes start
+    /// an HTTP/2 connection.
+    #[cfg(feature = "http2")]
+    Http2(Bytes),
     /// An HTTP version whose major number is not 1: answer 505 and close.
     UnsupportedVersion,
     /// Nothing arrived before the timeout, or the client closed: close without a word.
@@ -27,9 +32,16 @@ pub(crate) enum FirstLine {
 }
 
 /// Waits (at most `timeout`) for the first bytes of the connection and looks at them.
-pub(crate) async fn read_first_line(stream: &mut TcpStream, timeout: Duration) -> FirstLine {
+pub(crate) async fn read_first_line<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    timeout: Duration,
+) -> FirstLine {
     let mut buf = Vec::with_capacity(FIRST_READ);
     match tokio::time::timeout(timeout, stream.read_buf(&mut buf)).await {
+        #[cfg(feature = "http2")]
+        Ok(Ok(n)) if n > 0 && buf.starts_with(HTTP2_PREFACE_LINE) => {
+            FirstLine::Http2(Bytes::from(buf))
+        }
         Ok(Ok(n)) if n > 0 && major_version_is_not_1(&buf) => FirstLine::UnsupportedVersion,
         Ok(Ok(n)) if n > 0 => {
             downgrade_minor_version(&mut buf);
@@ -38,6 +50,11 @@ pub(crate) async fn read_first_line(stream: &mut TcpStream, timeout: Duration) -
         _ => FirstLine::Silent,
     }
 }
+
+/// The first line of the HTTP/2 connection preface (RFC 9113 3.4); hyper's HTTP/2 side
+/// checks the rest of it.
+#[cfg(feature = "http2")]
+const HTTP2_PREFACE_LINE: &[u8] = b"PRI * HTTP/2.0\r\n";
 
 /// `HTTP/1.2` to `HTTP/1.9` become `HTTP/1.1` (same length, so nothing else moves).
 fn downgrade_minor_version(bytes: &mut [u8]) {

@@ -49,11 +49,12 @@ impl TrustedProxies {
     /// The client behind `peer`: the peer itself unless it is trusted; then the nearest
     /// address the proxies report that is not itself a trusted proxy (walking from the
     /// right, as each proxy appends the address it saw), and the scheme the first proxy
-    /// saw. Headers that do not parse are ignored: the peer is the client.
-    pub(crate) fn client(&self, peer: SocketAddr, headers: &HeaderMap) -> ClientView {
+    /// saw (else the connection's own). Headers that do not parse are ignored: the peer is
+    /// the client.
+    pub(crate) fn client(&self, peer: SocketAddr, over_tls: bool, headers: &HeaderMap) -> ClientView {
         let direct = ClientView {
             addr: peer,
-            https: false,
+            https: over_tls,
         };
         if self.nets.is_empty() || !self.trusts(peer.ip()) {
             return direct;
@@ -69,7 +70,7 @@ impl TrustedProxies {
             .or(chain.first());
         ClientView {
             addr: client.map_or(peer, |ip| SocketAddr::new(*ip, 0)),
-            https: proto.is_some_and(|p| p.eq_ignore_ascii_case("https")),
+            https: proto.map_or(over_tls, |p| p.eq_ignore_ascii_case("https")),
         }
     }
 }
@@ -163,16 +164,16 @@ mod tests {
             ("x-forwarded-for", "203.0.113.7"),
             ("x-forwarded-proto", "https"),
         ]);
-        let view = trusted.client(peer("127.0.0.1"), &h);
+        let view = trusted.client(peer("127.0.0.1"), false, &h);
         assert_eq!(view.addr, "203.0.113.7:0".parse().unwrap());
         assert!(view.https);
         // An untrusted peer sending the same headers is itself the client.
-        let view = trusted.client(peer("198.51.100.9"), &h);
+        let view = trusted.client(peer("198.51.100.9"), false, &h);
         assert_eq!(view.addr, peer("198.51.100.9"));
         assert!(!view.https);
         // No proxies configured: headers are never read.
         let none = TrustedProxies::default();
-        assert_eq!(none.client(peer("127.0.0.1"), &h).addr, peer("127.0.0.1"));
+        assert_eq!(none.client(peer("127.0.0.1"), false, &h).addr, peer("127.0.0.1"));
     }
 
     #[test]
@@ -181,7 +182,7 @@ mod tests {
         // The client claimed 1.1.1.1; the edge proxy 10.0.0.2 appended the real address.
         let h = headers(&[("x-forwarded-for", "1.1.1.1, 203.0.113.7, 10.0.0.2")]);
         assert_eq!(
-            trusted.client(peer("127.0.0.1"), &h).addr.ip(),
+            trusted.client(peer("127.0.0.1"), false, &h).addr.ip(),
             "203.0.113.7".parse::<IpAddr>().unwrap()
         );
     }
@@ -196,12 +197,12 @@ mod tests {
             ),
             ("x-forwarded-for", "9.9.9.9"),
         ]);
-        let view = trusted.client(peer("::1"), &h);
+        let view = trusted.client(peer("::1"), false, &h);
         assert_eq!(view.addr.ip(), "2001:db8::7".parse::<IpAddr>().unwrap());
         assert!(view.https);
         let h = headers(&[("forwarded", "for=unknown, for=192.0.2.60:8080")]);
         assert_eq!(
-            trusted.client(peer("127.0.0.1"), &h).addr.ip(),
+            trusted.client(peer("127.0.0.1"), false, &h).addr.ip(),
             "192.0.2.60".parse::<IpAddr>().unwrap()
         );
     }
@@ -211,13 +212,13 @@ mod tests {
         let trusted = TrustedProxies::parse(&["127.0.0.1"]).unwrap();
         let h = headers(&[("x-forwarded-for", "not an address, ;;")]);
         assert_eq!(
-            trusted.client(peer("127.0.0.1"), &h).addr,
+            trusted.client(peer("127.0.0.1"), false, &h).addr,
             peer("127.0.0.1")
         );
         let mapped = SocketAddr::new("::ffff:127.0.0.1".parse().unwrap(), 1);
         let h = headers(&[("x-forwarded-for", "203.0.113.7")]);
         assert_eq!(
-            trusted.client(mapped, &h).addr.ip(),
+            trusted.client(mapped, false, &h).addr.ip(),
             "203.0.113.7".parse::<IpAddr>().unwrap()
         );
         assert!(TrustedProxies::parse(&["10.0.0.0/33"]).is_err());

@@ -36,6 +36,7 @@ mod access_log;
 mod activity;
 mod app;
 mod body_stream;
+mod conn;
 mod conn_io;
 mod cookies;
 mod dispatch;
@@ -47,6 +48,8 @@ mod first_line;
 mod forwarded;
 mod group;
 mod head_check;
+#[cfg(feature = "http2")]
+mod http2;
 mod hooks;
 pub mod layer;
 mod linger;
@@ -67,6 +70,8 @@ mod session;
 mod stack;
 mod static_files;
 mod testing;
+#[cfg(feature = "tls")]
+mod tls;
 #[cfg(feature = "ws")]
 pub mod ws;
 
@@ -90,6 +95,8 @@ pub use route::Route;
 pub use safe_path::secure_filename;
 pub use service::AppService;
 pub use session::{Session, SessionCookie};
+#[cfg(feature = "tls")]
+pub use tls::TlsConfig;
 pub use testing::{TestClient, TestMultipart, TestRequest, TestResponse, TestStream};
 
 pub use http::{HeaderMap, Method, StatusCode};

@@ -7,8 +7,7 @@
 
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// How long and how much a lingering close may read before it closes anyway.
 #[derive(Debug, Clone, Copy)]
@@ -19,7 +18,7 @@ pub(crate) struct Linger {
 
 /// Shuts the write side, then discards input until the client closes its side, the time
 /// is up, or `max_bytes` have been read. Returns the bytes discarded.
-pub(crate) async fn linger(stream: &mut TcpStream, limits: Linger) -> u64 {
+pub(crate) async fn linger<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, limits: Linger) -> u64 {
     // Flushes nothing (hyper has written everything); sends FIN if hyper has not.
     let _ = stream.shutdown().await;
     let mut discarded = 0u64;

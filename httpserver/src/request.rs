@@ -266,7 +266,9 @@ impl Request {
         self.inner.peer_addr
     }
 
-    /// `"https"` when a trusted proxy reports that the client used HTTPS, else `"http"`.
+    /// `"https"` when the request came over this server's TLS (feature `tls`), or when a
+    /// [trusted proxy](crate::App::trusted_proxies) reports that the client used HTTPS
+    /// (a trusted proxy's report wins over the connection's own scheme); else `"http"`.
     pub fn scheme(&self) -> &'static str {
         if self.inner.https {
             "https"

@@ -1,36 +1,24 @@
-//! The accept loop and connections: HTTP/1.1 with keep-alive and pipelining, per-request
-//! read limits, and graceful shutdown on a signal or `AppHandle::shutdown`.
+//! The accept loop, the signals that stop it, and graceful shutdown on a signal or
+//! `AppHandle::shutdown`. Each accepted connection is served by `conn`.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
-use crate::activity::{Activity, TrackedBody};
-use crate::conn_io::ConnIo;
-use crate::dispatch::{AppCore, BodyLeftUnread};
-use crate::first_line::{read_first_line, FirstLine, VERSION_NOT_SUPPORTED};
-use crate::linger::linger;
-use crate::reclaim::Reclaim;
-
-use crate::stack::{Origin, Stack};
-
-/// hyper's own read buffer limit; raised only for a head limit above it.
-const HYPER_DEFAULT_MAX_BUF: usize = 8192 + 4096 * 100;
+use crate::conn::{serve_connection, Security};
+use crate::dispatch::AppCore;
+use crate::stack::Stack;
 
 /// Serves `listener` until a shutdown is asked for, then drains within the grace period.
 pub(crate) async fn serve(stack: Stack, listener: TcpListener) -> std::io::Result<()> {
     let core = Arc::clone(&stack.core);
     let addr = listener.local_addr()?;
-    log_start(&core, addr);
+    let https = serves_https(&core);
+    log_start(&core, addr, https);
     if core.config.handle_signals {
         // Listen before the first accept, so that a signal from then on is a graceful
         // shutdown and never the default action (killing the process mid-request).
@@ -40,6 +28,10 @@ pub(crate) async fn serve(stack: Stack, listener: TcpListener) -> std::io::Resul
             signals,
             core.config.drain_period,
         ));
+        #[cfg(all(unix, feature = "tls"))]
+        if https {
+            tokio::spawn(reload_tls_on_hangup(core.handle.clone()));
+        }
     }
     let mut shutdown = core.handle.shutdown_signal();
     let mut connections = JoinSet::new();
@@ -60,7 +52,8 @@ pub(crate) async fn serve(stack: Stack, listener: TcpListener) -> std::io::Resul
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     failed_accepts.recovered();
-                    connections.spawn(serve_connection(stack.clone(), stream, peer, slot));
+                    let security = security_for_next(&core, https);
+                    connections.spawn(serve_connection(stack.clone(), stream, peer, security, slot));
                 }
                 Err(e) => failed_accepts.pause_after(e).await,
             },
@@ -72,8 +65,50 @@ pub(crate) async fn serve(stack: Stack, listener: TcpListener) -> std::io::Resul
     Ok(())
 }
 
-fn log_start(core: &AppCore, addr: SocketAddr) {
-    let mut lines = vec![format!("serving on http://{addr}")];
+/// Whether the app was given a TLS configuration: then every connection is HTTPS.
+fn serves_https(core: &AppCore) -> bool {
+    #[cfg(feature = "tls")]
+    return core.handle.tls().current().is_some();
+    #[cfg(not(feature = "tls"))]
+    {
+        let _ = core;
+        false
+    }
+}
+
+/// How the next connection starts: with the TLS configuration current when it is
+/// accepted, so that a reloaded certificate serves every connection from then on.
+fn security_for_next(core: &AppCore, https: bool) -> Security {
+    #[cfg(feature = "tls")]
+    if https {
+        if let Some(config) = core.handle.tls().current() {
+            return Security::Tls(config.server_config());
+        }
+    }
+    let _ = (core, https);
+    Security::Plain
+}
+
+/// SIGHUP reads the certificate files again (as nginx reloads on it); a failure keeps the
+/// certificate the server has.
+#[cfg(all(unix, feature = "tls"))]
+async fn reload_tls_on_hangup(handle: crate::AppHandle) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+        tracing::warn!("cannot listen for SIGHUP; reload certificates with AppHandle::reload_tls");
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        match handle.reload_tls() {
+            Ok(()) => tracing::info!("SIGHUP received: TLS certificate reloaded"),
+            Err(e) => tracing::error!("SIGHUP received: keeping the current TLS certificate: {e}"),
+        }
+    }
+}
+
+fn log_start(core: &AppCore, addr: SocketAddr, https: bool) {
+    let scheme = if https { "https" } else { "http" };
+    let mut lines = vec![format!("serving on {scheme}://{addr}")];
     for (methods, pattern, route) in core.router.iter() {
         let methods: Vec<&str> = methods.iter().map(http::Method::as_str).collect();
         lines.push(format!(
@@ -149,7 +184,7 @@ async fn drain(core: &AppCore, mut connections: JoinSet<()>, grace: Duration, ad
 }
 
 /// Resolves once a shutdown has been asked for (at once if it already was).
-async fn stopped(signal: &mut watch::Receiver<bool>) {
+pub(crate) async fn stopped(signal: &mut watch::Receiver<bool>) {
     // An error means the handle is gone, and with it every way to ask for a shutdown.
     if signal.wait_for(|stop| *stop).await.is_err() {
         std::future::pending::<()>().await;
@@ -228,121 +263,6 @@ impl Termination {
         match tokio::signal::ctrl_c().await {
             Ok(()) => "Ctrl-C",
             Err(_) => std::future::pending().await,
-        }
-    }
-}
-
-/// One connection: requests in order (pipelined ones too) until the client closes, a
-/// timeout fires, or shutdown closes it once idle; then a lingering close if the client
-/// may still be sending. Holds its slot of `max_connections` until it is closed.
-async fn serve_connection(
-    stack: Stack,
-    mut stream: TcpStream,
-    peer: SocketAddr,
-    _slot: OwnedSemaphorePermit,
-) {
-    let core = &stack.core;
-    // Small responses must not wait for Nagle's algorithm.
-    let _ = stream.set_nodelay(true);
-    let mut shutdown: watch::Receiver<bool> = core.handle.shutdown_signal();
-    let first = tokio::select! {
-        first = read_first_line(&mut stream, core.config.read_timeout) => first,
-        _ = stopped(&mut shutdown) => return,
-    };
-    let prefix = match first {
-        FirstLine::Pass(prefix) => prefix,
-        FirstLine::Silent => return,
-        FirstLine::UnsupportedVersion => {
-            let _ = stream.write_all(VERSION_NOT_SUPPORTED).await;
-            linger(&mut stream, core.config.linger()).await;
-            return;
-        }
-    };
-    let activity = Arc::new(Activity::default());
-    let keep_alive = Some(core.config.keep_alive_timeout);
-    let io = ConnIo::new(stream, prefix, keep_alive, Arc::clone(&activity));
-    let (io, returned) = Reclaim::new(io);
-    let unread = serve_http1(&stack, io, activity, peer, &mut shutdown).await;
-    // hyper has dropped the stream by now, unless an upgrade took it.
-    if let (Unread::Maybe, Ok(mut io)) = (unread, returned.await) {
-        linger(&mut io.stream, core.config.linger()).await;
-    }
-}
-
-/// Whether the client may have sent bytes the server never read.
-#[derive(Debug, PartialEq, Eq)]
-enum Unread {
-    No,
-    Maybe,
-}
-
-/// Runs hyper's HTTP/1 state machine on the connection until it is done.
-async fn serve_http1(
-    stack: &Stack,
-    io: Reclaim<ConnIo>,
-    activity: Arc<Activity>,
-    peer: SocketAddr,
-    shutdown: &mut watch::Receiver<bool>,
-) -> Unread {
-    let config = &stack.core.config;
-    let service = {
-        let (stack, activity) = (stack.clone(), Arc::clone(&activity));
-        service_fn(move |req| {
-            let stack = stack.clone();
-            let in_flight = activity.start();
-            let activity = Arc::clone(&activity);
-            async move {
-                let res = stack.call(req, Origin::Wire, peer).await;
-                if res.extensions().get::<BodyLeftUnread>().is_some() {
-                    activity.close_early();
-                }
-                if res.status() == http::StatusCode::SWITCHING_PROTOCOLS {
-                    activity.upgrade();
-                }
-                Ok::<_, Infallible>(res.map(|body| TrackedBody::new(body, in_flight)))
-            }
-        })
-    };
-    let connection = http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(config.read_timeout)
-        .keep_alive(true)
-        // The whole head (request line and headers) is limited while it is read: hyper
-        // answers 431 as soon as the limit is passed without the end of the head.
-        .max_header_size(config.max_head_size)
-        .max_buf_size(config.max_head_size.max(HYPER_DEFAULT_MAX_BUF))
-        // One buffer per write instead of a vectored write of head and body: small
-        // responses (most of them) cost one copy less than the iovec bookkeeping, measured
-        // in benches/compare.
-        .writev(false)
-        .serve_connection(TokioIo::new(io), service)
-        // A WebSocket handshake hands the connection over once its 101 is written.
-        .with_upgrades();
-    tokio::pin!(connection);
-    let result = tokio::select! {
-        result = connection.as_mut() => result,
-        _ = stopped(shutdown) => {
-            // Nothing being answered: the connection is idle, or a client is part way
-            // through a request head that it may never finish. Neither is worth waiting
-            // for (hyper would wait for the head until the read timeout): close it now.
-            if activity.idle_after().is_some() {
-                return Unread::No;
-            }
-            connection.as_mut().graceful_shutdown();
-            connection.await
-        }
-    };
-    match result {
-        Ok(()) if activity.closed_early() => Unread::Maybe,
-        Ok(()) => Unread::No,
-        Err(e) => {
-            tracing::debug!(%peer, error = %e, "connection ended with an error");
-            // A head hyper refused (400, 431) may be followed by more of it.
-            if e.is_parse() {
-                Unread::Maybe
-            } else {
-                Unread::No
-            }
         }
     }
 }

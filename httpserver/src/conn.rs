@@ -1,0 +1,270 @@
+//! One connection, from accept to close: the TLS handshake (when the app serves HTTPS),
+//! the first bytes (which pick HTTP/2 or HTTP/1.1, and refuse other versions), hyper's
+//! state machine for that protocol, then a lingering close if the client may still be
+//! sending.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::{service_fn, Service};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{watch, OwnedSemaphorePermit};
+
+use crate::activity::{Activity, TrackedBody};
+use crate::conn_io::ConnIo;
+use crate::dispatch::BodyLeftUnread;
+use crate::first_line::{read_first_line, FirstLine, VERSION_NOT_SUPPORTED};
+use crate::linger::linger;
+use crate::reclaim::Reclaim;
+use crate::server::stopped;
+use crate::stack::{Origin, Stack};
+
+/// hyper's own read buffer limit; raised only for a head limit above it.
+const HYPER_DEFAULT_MAX_BUF: usize = 8192 + 4096 * 100;
+
+/// How a connection starts: in the clear, or with a TLS handshake.
+pub(crate) enum Security {
+    Plain,
+    #[cfg(feature = "tls")]
+    Tls(Arc<rustls::ServerConfig>),
+}
+
+/// Marks a request that arrived over TLS: its scheme is `https`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OverTls;
+
+/// The protocol a connection speaks, with the bytes already read off it.
+enum Protocol {
+    Http1(Bytes),
+    #[cfg(feature = "http2")]
+    Http2(Bytes),
+}
+
+/// Serves one accepted connection until it is done. Holds its slot of `max_connections`
+/// until it is closed.
+pub(crate) async fn serve_connection(
+    stack: Stack,
+    stream: TcpStream,
+    peer: SocketAddr,
+    security: Security,
+    _slot: OwnedSemaphorePermit,
+) {
+    // Small responses must not wait for Nagle's algorithm.
+    let _ = stream.set_nodelay(true);
+    let mut shutdown = stack.core.handle.shutdown_signal();
+    match security {
+        Security::Plain => {
+            let how = Negotiated {
+                over_tls: false,
+                http2: false,
+            };
+            serve_stream(&stack, stream, peer, how, &mut shutdown).await;
+        }
+        #[cfg(feature = "tls")]
+        Security::Tls(config) => {
+            let handshake = tokio::time::timeout(
+                stack.core.config.read_timeout,
+                tokio_rustls::TlsAcceptor::from(config).accept(stream),
+            );
+            let stream = tokio::select! {
+                done = handshake => match done {
+                    Ok(Ok(stream)) => stream,
+                    Ok(Err(e)) => {
+                        tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::debug!(%peer, "TLS handshake timed out");
+                        return;
+                    }
+                },
+                _ = stopped(&mut shutdown) => return,
+            };
+            let how = Negotiated {
+                over_tls: true,
+                http2: stream.get_ref().1.alpn_protocol() == Some(b"h2"),
+            };
+            serve_stream(&stack, stream, peer, how, &mut shutdown).await;
+        }
+    }
+}
+
+/// What the TLS handshake settled, if there was one.
+#[derive(Clone, Copy)]
+struct Negotiated {
+    over_tls: bool,
+    /// ALPN chose `h2`.
+    http2: bool,
+}
+
+/// Serves a connection's byte stream (after TLS, if any). A connection whose protocol ALPN
+/// did not settle says what it speaks in its first bytes.
+async fn serve_stream<S>(
+    stack: &Stack,
+    mut stream: S,
+    peer: SocketAddr,
+    negotiated: Negotiated,
+    shutdown: &mut watch::Receiver<bool>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let core = &stack.core;
+    let protocol = match negotiated.http2 {
+        #[cfg(feature = "http2")]
+        true => Protocol::Http2(Bytes::new()),
+        _ => {
+            let first = tokio::select! {
+                first = read_first_line(&mut stream, core.config.read_timeout) => first,
+                _ = stopped(shutdown) => return,
+            };
+            match first {
+                FirstLine::Pass(prefix) => Protocol::Http1(prefix),
+                #[cfg(feature = "http2")]
+                FirstLine::Http2(prefix) => Protocol::Http2(prefix),
+                FirstLine::Silent => return,
+                FirstLine::UnsupportedVersion => {
+                    let _ = stream.write_all(VERSION_NOT_SUPPORTED).await;
+                    linger(&mut stream, core.config.linger()).await;
+                    return;
+                }
+            }
+        }
+    };
+    let activity = Arc::new(Activity::default());
+    let keep_alive = Some(core.config.keep_alive_timeout);
+    let wire = Wire {
+        stack,
+        activity: &activity,
+        peer,
+        over_tls: negotiated.over_tls,
+    };
+    match protocol {
+        Protocol::Http1(prefix) => {
+            let io = ConnIo::new(stream, prefix, keep_alive, Arc::clone(&activity));
+            let (io, returned) = Reclaim::new(io);
+            let unread = serve_http1(wire, io, shutdown).await;
+            // hyper has dropped the stream by now, unless an upgrade took it.
+            if let (Unread::Maybe, Ok(mut io)) = (unread, returned.await) {
+                linger(&mut io.stream, core.config.linger()).await;
+            }
+        }
+        #[cfg(feature = "http2")]
+        Protocol::Http2(prefix) => {
+            let io = ConnIo::new(stream, prefix, keep_alive, Arc::clone(&activity));
+            crate::http2::serve_http2(wire, io, shutdown).await;
+        }
+    }
+}
+
+/// What the service answering a connection's requests needs to know about it.
+#[derive(Clone, Copy)]
+pub(crate) struct Wire<'a> {
+    pub(crate) stack: &'a Stack,
+    pub(crate) activity: &'a Arc<Activity>,
+    pub(crate) peer: SocketAddr,
+    pub(crate) over_tls: bool,
+}
+
+impl Wire<'_> {
+    /// The service hyper calls for each request of the connection: the app, with the
+    /// connection's accounting around it.
+    pub(crate) fn service(
+        self,
+    ) -> impl Service<
+        http::Request<Incoming>,
+        Response = http::Response<TrackedBody>,
+        Error = Infallible,
+        Future: Send + 'static,
+    > + Clone {
+        let (stack, activity) = (self.stack.clone(), Arc::clone(self.activity));
+        let (peer, over_tls) = (self.peer, self.over_tls);
+        service_fn(move |mut req: http::Request<Incoming>| {
+            let stack = stack.clone();
+            let in_flight = activity.start();
+            let activity = Arc::clone(&activity);
+            if over_tls {
+                req.extensions_mut().insert(OverTls);
+            }
+            async move {
+                let res = stack.call(req, Origin::Wire, peer).await;
+                if res.extensions().get::<BodyLeftUnread>().is_some() {
+                    activity.close_early();
+                }
+                if res.status() == http::StatusCode::SWITCHING_PROTOCOLS {
+                    activity.upgrade();
+                }
+                Ok::<_, Infallible>(res.map(|body| TrackedBody::new(body, in_flight)))
+            }
+        })
+    }
+}
+
+/// Whether the client may have sent bytes the server never read.
+#[derive(Debug, PartialEq, Eq)]
+enum Unread {
+    No,
+    Maybe,
+}
+
+/// Runs hyper's HTTP/1 state machine on the connection until it is done: requests in
+/// order (pipelined ones too) until the client closes, a timeout fires, or shutdown
+/// closes it once idle.
+async fn serve_http1<S>(
+    wire: Wire<'_>,
+    io: Reclaim<ConnIo<S>>,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Unread
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let config = &wire.stack.core.config;
+    let (activity, peer) = (wire.activity, wire.peer);
+    let connection = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.read_timeout)
+        .keep_alive(true)
+        // The whole head (request line and headers) is limited while it is read: hyper
+        // answers 431 as soon as the limit is passed without the end of the head.
+        .max_header_size(config.max_head_size)
+        .max_buf_size(config.max_head_size.max(HYPER_DEFAULT_MAX_BUF))
+        // One buffer per write instead of a vectored write of head and body: small
+        // responses (most of them) cost one copy less than the iovec bookkeeping, measured
+        // in benches/compare.
+        .writev(false)
+        .serve_connection(TokioIo::new(io), wire.service())
+        // A WebSocket handshake hands the connection over once its 101 is written.
+        .with_upgrades();
+    tokio::pin!(connection);
+    let result = tokio::select! {
+        result = connection.as_mut() => result,
+        _ = stopped(shutdown) => {
+            // Nothing being answered: the connection is idle, or a client is part way
+            // through a request head that it may never finish. Neither is worth waiting
+            // for (hyper would wait for the head until the read timeout): close it now.
+            if activity.idle_after().is_some() {
+                return Unread::No;
+            }
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+    };
+    match result {
+        Ok(()) if activity.closed_early() => Unread::Maybe,
+        Ok(()) => Unread::No,
+        Err(e) => {
+            tracing::debug!(%peer, error = %e, "connection ended with an error");
+            // A head hyper refused (400, 431) may be followed by more of it.
+            if e.is_parse() {
+                Unread::Maybe
+            } else {
+                Unread::No
+            }
+        }
+    }
+}
