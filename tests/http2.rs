@@ -282,7 +282,10 @@ async fn curl_speaks_both_protocols_to_one_port() {
     let url = format!("http://{}/hello", server.addr);
     let run = |args: Vec<String>| {
         tokio::task::spawn_blocking(move || {
-            let out = Command::new("curl").args(&args).output().expect("curl runs");
+            let out = Command::new("curl")
+                .args(&args)
+                .output()
+                .expect("curl runs");
             assert!(out.status.success(), "curl {args:?}: {out:?}");
             String::from_utf8_lossy(&out.stdout).into_owned()
         })
@@ -294,7 +297,12 @@ async fn curl_speaks_both_protocols_to_one_port() {
         " %{http_version}".into(),
         url.clone(),
     ]);
-    let h1 = run(vec!["-sS".into(), "-w".into(), " %{http_version}".into(), url]);
+    let h1 = run(vec![
+        "-sS".into(),
+        "-w".into(),
+        " %{http_version}".into(),
+        url,
+    ]);
     assert_eq!(h2.await.expect("curl"), "Hello, World! 2");
     assert_eq!(h1.await.expect("curl"), "Hello, World! 1.1");
     server.stop().await.expect("clean stop");

@@ -51,7 +51,12 @@ impl TrustedProxies {
     /// right, as each proxy appends the address it saw), and the scheme the first proxy
     /// saw (else the connection's own). Headers that do not parse are ignored: the peer is
     /// the client.
-    pub(crate) fn client(&self, peer: SocketAddr, over_tls: bool, headers: &HeaderMap) -> ClientView {
+    pub(crate) fn client(
+        &self,
+        peer: SocketAddr,
+        over_tls: bool,
+        headers: &HeaderMap,
+    ) -> ClientView {
         let direct = ClientView {
             addr: peer,
             https: over_tls,
@@ -173,7 +178,10 @@ mod tests {
         assert!(!view.https);
         // No proxies configured: headers are never read.
         let none = TrustedProxies::default();
-        assert_eq!(none.client(peer("127.0.0.1"), false, &h).addr, peer("127.0.0.1"));
+        assert_eq!(
+            none.client(peer("127.0.0.1"), false, &h).addr,
+            peer("127.0.0.1")
+        );
     }
 
     #[test]

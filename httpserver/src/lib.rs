@@ -48,9 +48,9 @@ mod first_line;
 mod forwarded;
 mod group;
 mod head_check;
+mod hooks;
 #[cfg(feature = "http2")]
 mod http2;
-mod hooks;
 pub mod layer;
 mod linger;
 mod listen;
@@ -95,9 +95,9 @@ pub use route::Route;
 pub use safe_path::secure_filename;
 pub use service::AppService;
 pub use session::{Session, SessionCookie};
+pub use testing::{TestClient, TestMultipart, TestRequest, TestResponse, TestStream};
 #[cfg(feature = "tls")]
 pub use tls::TlsConfig;
-pub use testing::{TestClient, TestMultipart, TestRequest, TestResponse, TestStream};
 
 pub use http::{HeaderMap, Method, StatusCode};
 

@@ -18,7 +18,10 @@ pub(crate) struct Linger {
 
 /// Shuts the write side, then discards input until the client closes its side, the time
 /// is up, or `max_bytes` have been read. Returns the bytes discarded.
-pub(crate) async fn linger<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, limits: Linger) -> u64 {
+pub(crate) async fn linger<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    limits: Linger,
+) -> u64 {
     // Flushes nothing (hyper has written everything); sends FIN if hyper has not.
     let _ = stream.shutdown().await;
     let mut discarded = 0u64;

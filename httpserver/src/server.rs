@@ -30,7 +30,18 @@ pub(crate) async fn serve(stack: Stack, listener: TcpListener) -> std::io::Resul
         ));
         #[cfg(all(unix, feature = "tls"))]
         if https {
-            tokio::spawn(reload_tls_on_hangup(core.handle.clone()));
+            use tokio::signal::unix::{signal, SignalKind};
+            // Registered before the first accept, as above: from then on SIGHUP reloads
+            // and never kills the process.
+            match signal(SignalKind::hangup()) {
+                Ok(hangups) => {
+                    tokio::spawn(reload_tls_on_hangup(core.handle.clone(), hangups));
+                }
+                Err(e) => tracing::warn!(
+                    error = %e,
+                    "cannot listen for SIGHUP; reload certificates with AppHandle::reload_tls"
+                ),
+            }
         }
     }
     let mut shutdown = core.handle.shutdown_signal();
@@ -92,13 +103,14 @@ fn security_for_next(core: &AppCore, https: bool) -> Security {
 /// SIGHUP reads the certificate files again (as nginx reloads on it); a failure keeps the
 /// certificate the server has.
 #[cfg(all(unix, feature = "tls"))]
-async fn reload_tls_on_hangup(handle: crate::AppHandle) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
-        tracing::warn!("cannot listen for SIGHUP; reload certificates with AppHandle::reload_tls");
-        return;
-    };
-    while hangups.recv().await.is_some() {
+async fn reload_tls_on_hangup(handle: crate::AppHandle, mut hangups: tokio::signal::unix::Signal) {
+    let mut stop = handle.shutdown_signal();
+    loop {
+        tokio::select! {
+            got = hangups.recv() => if got.is_none() { return },
+            // Ends with the server, which `serve` may leave in a runtime that lives on.
+            _ = stopped(&mut stop) => return,
+        }
         match handle.reload_tls() {
             Ok(()) => tracing::info!("SIGHUP received: TLS certificate reloaded"),
             Err(e) => tracing::error!("SIGHUP received: keeping the current TLS certificate: {e}"),
