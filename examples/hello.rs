@@ -42,6 +42,7 @@ async fn index(stats: State<Stats>, session: Session, req: Request) -> Html<Stri
     // Links built by url_for!: a typo in a handler or parameter name is a compile error.
     let user = url_for!(get_user, id = 42);
     let file = url_for!(get_file, filepath = "docs/read me.txt");
+    let protocol = format!("{:?} over {}", req.version(), req.scheme());
     Html(format!(
         r#"<!doctype html><meta charset="utf-8"><title>httpserver demo</title>
 <style>body {{ font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5 }} code {{ background: #f3f3f3; padding: 0 .2em }}</style>
@@ -88,6 +89,10 @@ async fn index(stats: State<Stats>, session: Session, req: Request) -> Html<Stri
 <a href="/theme/dark">dark</a> or <a href="/theme/light">light</a>.
 <code>cargo run --example login</code> has a whole login with a members-only group.</p>
 <form method="post" action="/login"><input name="user" value="ann"><button>POST /login</button></form>
+<h2>Protocols</h2><p>This page came as {protocol}. The same port speaks HTTP/2 with prior
+knowledge: <code>curl --http2-prior-knowledge http://127.0.0.1:8000/hello</code>. With
+<code>TLS_CERT=cert.pem TLS_KEY=key.pem</code> set, the demo serves HTTPS instead, and ALPN
+offers HTTP/2 to browsers; <code>kill -HUP</code> reloads the certificate.</p>
 <form method="post" action="/shutdown"><button>Shut the server down gracefully</button></form>
 "#
     ))
@@ -340,7 +345,12 @@ fn main() -> std::io::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    app().run("127.0.0.1:8000")
+    let mut app = app();
+    // HTTPS when a certificate is given: `TLS_CERT=cert.pem TLS_KEY=key.pem`.
+    if let (Ok(cert), Ok(key)) = (std::env::var("TLS_CERT"), std::env::var("TLS_KEY")) {
+        app = app.tls(httpserver::TlsConfig::from_pem_files(cert, key)?);
+    }
+    app.run("127.0.0.1:8000")
 }
 
 /// The key that seals sessions: `APP_SECRET`, or a demo key (anyone who knows it can forge

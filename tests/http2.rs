@@ -307,3 +307,64 @@ async fn curl_speaks_both_protocols_to_one_port() {
     assert_eq!(h1.await.expect("curl"), "Hello, World! 1.1");
     server.stop().await.expect("clean stop");
 }
+
+#[tokio::test]
+async fn an_idle_connection_is_closed_after_the_keep_alive_timeout() {
+    let gate = Arc::new(Gate::default());
+    let app = app(&gate).keep_alive_timeout(Duration::from_millis(300));
+    let server = TestServer::start(app).await;
+    let mut send = h2(&server).await;
+    let (status, _) = call(&mut send, get_request(&server, "/hello")).await;
+    assert_eq!(status, 200);
+    tokio::time::timeout(IO_TIMEOUT, async {
+        while send.ready().await.is_ok() && !send.is_closed() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the idle HTTP/2 connection is closed");
+    server.stop().await.expect("clean stop");
+}
+
+/// The raw preface, as RFC 9113 3.4 has it: the server answers with its SETTINGS frame; a
+/// preface that goes wrong after its first line ends the connection, and the server
+/// serves on.
+#[tokio::test]
+async fn the_raw_preface_gets_settings_and_a_broken_one_a_close() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (server, _) = start().await;
+    let mut good = TcpStream::connect(server.addr).await.expect("connect");
+    good.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+        .await
+        .expect("write");
+    let mut head = [0u8; 9];
+    tokio::time::timeout(IO_TIMEOUT, good.read_exact(&mut head))
+        .await
+        .expect("a frame within the timeout")
+        .expect("read");
+    assert_eq!(head[3], 0x4, "the first frame is SETTINGS: {head:?}");
+
+    let mut broken = TcpStream::connect(server.addr).await.expect("connect");
+    broken
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nXX\r\n\r\nGET / HTTP/1.1\r\n\r\n")
+        .await
+        .expect("write");
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(IO_TIMEOUT, broken.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "a broken preface closes the connection");
+    assert!(
+        !String::from_utf8_lossy(&rest).contains("HTTP/1.1"),
+        "{rest:?}"
+    );
+    assert_eq!(server.get("/hello").await.status, 200);
+    // A client that sent the preface and then nothing does not hold up the shutdown for
+    // the grace period (30 s): its connection has no streams.
+    let stopping = std::time::Instant::now();
+    server.stop().await.expect("clean stop");
+    assert!(
+        stopping.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        stopping.elapsed()
+    );
+    drop(good);
+}

@@ -156,7 +156,8 @@ async fn serve_stream<S>(
         }
         #[cfg(feature = "http2")]
         Protocol::Http2(prefix) => {
-            let io = ConnIo::new(stream, prefix, keep_alive, Arc::clone(&activity));
+            // Idleness is watched by streams, not bytes (see `http2::idle_for`).
+            let io = ConnIo::new(stream, prefix, None, Arc::clone(&activity));
             crate::http2::serve_http2(wire, io, shutdown).await;
         }
     }

@@ -3,14 +3,20 @@
 //! stream is one request through the same app; the drain phase and shutdown send GOAWAY,
 //! so that the client opens new streams elsewhere while those in flight finish.
 
+use std::time::Duration;
+
 use hyper::server::conn::http2;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
 
+use crate::activity::Activity;
 use crate::conn::Wire;
 use crate::conn_io::ConnIo;
 use crate::server::stopped;
+
+/// How long a connection without streams waits for the client to acknowledge GOAWAY.
+const GOAWAY_ANSWER: Duration = Duration::from_secs(1);
 
 /// Runs hyper's HTTP/2 state machine on the connection until it is done.
 pub(crate) async fn serve_http2<S>(
@@ -27,21 +33,50 @@ pub(crate) async fn serve_http2<S>(
         .timer(TokioTimer::new())
         // The same bound on a request's headers as HTTP/1.1's head limit (431 over it).
         .max_header_list_size(u32::try_from(core.config.max_head_size).unwrap_or(u32::MAX));
+    let activity = std::sync::Arc::clone(wire.activity);
     let connection = builder.serve_connection(TokioIo::new(io), wire.service());
     tokio::pin!(connection);
-    // HTTP/2 has no `Connection: close`: draining ends a connection with GOAWAY instead.
-    let result = tokio::select! {
-        result = connection.as_mut() => result,
-        () = core.handle.drain_begun() => {
+    // HTTP/2 has no `Connection: close`: draining, shutdown and idleness end a connection
+    // with GOAWAY instead.
+    let ended = tokio::select! {
+        result = connection.as_mut() => Some(result),
+        () = idle_for(&activity, core.config.keep_alive_timeout) => None,
+        () = core.handle.drain_begun() => None,
+        _ = stopped(shutdown) => None,
+    };
+    let result = match ended {
+        Some(result) => result,
+        None => {
             connection.as_mut().graceful_shutdown();
-            connection.await
-        }
-        _ = stopped(shutdown) => {
-            connection.as_mut().graceful_shutdown();
-            connection.await
+            // GOAWAY is followed by a PING whose answer hyper waits for: a client that never
+            // answers must not hold the connection once its streams are done.
+            tokio::select! {
+                result = connection.as_mut() => result,
+                () = idle_for(&activity, GOAWAY_ANSWER) => Ok(()),
+            }
         }
     };
     if let Err(e) = result {
         tracing::debug!(%peer, error = %e, "HTTP/2 connection ended with an error");
+    }
+}
+
+/// Resolves once no stream has been open, and none has completed, for `timeout`. HTTP/2
+/// clients send frames of their own (window updates, pings) on an idle connection, so the
+/// bytes that arrive say nothing about idleness here; the streams do. Checked a few times
+/// per timeout: the connection closes between one and one and a quarter timeouts idle.
+async fn idle_for(activity: &Activity, timeout: Duration) {
+    let tick = (timeout / 4).max(Duration::from_millis(10));
+    let mut idle_since = tokio::time::Instant::now();
+    let mut seen = activity.idle_after();
+    loop {
+        tokio::time::sleep(tick).await;
+        let now = activity.idle_after();
+        if now.is_none() || now != seen {
+            seen = now;
+            idle_since = tokio::time::Instant::now();
+        } else if idle_since.elapsed() >= timeout {
+            return;
+        }
     }
 }
