@@ -52,6 +52,11 @@ impl Browser {
     /// page is done (`--virtual-time-budget` waits for network activity to settle: the
     /// page closes its `EventSource` after `EVENTS` events, which ends it).
     fn dump_dom(url: &str, virtual_time_ms: u32) -> Browser {
+        Browser::dump_dom_with(url, virtual_time_ms, &[])
+    }
+
+    /// [`dump_dom`](Browser::dump_dom) with more command-line switches.
+    fn dump_dom_with(url: &str, virtual_time_ms: u32, extra: &[String]) -> Browser {
         let stamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_nanos())
@@ -76,6 +81,7 @@ impl Browser {
             ])
             .arg(format!("--user-data-dir={}", profile.display()))
             .arg(format!("--virtual-time-budget={virtual_time_ms}"))
+            .args(extra)
             .arg("--dump-dom")
             .arg(url)
             .stdin(Stdio::null())
@@ -147,13 +153,18 @@ impl PageRun {
 /// Loads `url` in headless Chromium (virtual time: `virtual_time_ms`) and dumps its DOM;
 /// fails the test if Chromium is missing or does not finish within `BROWSER_DEADLINE`.
 async fn run_page(url: String, virtual_time_ms: u32) -> PageRun {
+    run_page_with(url, virtual_time_ms, Vec::new()).await
+}
+
+/// [`run_page`] with more Chromium switches.
+async fn run_page_with(url: String, virtual_time_ms: u32, extra: Vec<String>) -> PageRun {
     assert!(
         Path::new(CHROMIUM).exists(),
         "this test needs Chromium at {CHROMIUM}: install it with \
          `apt-get update && apt-get install -y chromium` (Debian/Ubuntu package `chromium`)"
     );
     let (dom, log, exited) = tokio::task::spawn_blocking(move || {
-        let mut browser = Browser::dump_dom(&url, virtual_time_ms);
+        let mut browser = Browser::dump_dom_with(&url, virtual_time_ms, &extra);
         let exited = browser.wait(BROWSER_DEADLINE);
         (browser.read("dom.html"), browser.read("stderr.log"), exited)
         // `browser` dropped here: killed, its directory removed.
@@ -207,6 +218,57 @@ async fn chromium_receives_server_sent_events() {
         dom.contains(&format!("stopped after {EVENTS} events")),
         "{}",
         context()
+    );
+    server.stop().await.unwrap();
+}
+
+/// The same page over HTTPS: Chromium negotiates HTTP/2 by ALPN, and the `EventSource`
+/// receives its events over an HTTP/2 stream.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_receives_server_sent_events_over_https_and_http2() {
+    use std::sync::{Arc, Mutex};
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])
+        .expect("rcgen makes a certificate");
+    let tls = httpserver::TlsConfig::from_pem(
+        made.cert.pem().as_bytes(),
+        made.signing_key.serialize_pem().as_bytes(),
+    )
+    .expect("certificate");
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let record = {
+        let seen = Arc::clone(&seen);
+        move |req: httpserver::Request| {
+            let line = format!("{:?} {} {}", req.version(), req.scheme(), req.path());
+            seen.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+            async { None::<httpserver::Response> }
+        }
+    };
+    let app = sse_example::app(Duration::from_millis(100))
+        .tls(tls)
+        .before_request(record);
+    let server = TestServer::start(app).await;
+    let url = format!("https://localhost:{}/?max={EVENTS}", server.addr.port());
+    let switches = vec![
+        // The certificate was made a moment ago, for this test alone.
+        "--ignore-certificate-errors".to_owned(),
+        // Only IPv4, where the server listens.
+        "--host-resolver-rules=MAP localhost 127.0.0.1".to_owned(),
+    ];
+    let page = run_page_with(url, 2000, switches).await;
+    assert_eq!(
+        data_count(&page.dom),
+        Some(EVENTS),
+        "the page did not count {EVENTS} events\n{}",
+        page.context()
+    );
+    let seen = seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    assert!(
+        seen.iter().any(|l| l.starts_with("HTTP/2.0 https /events")),
+        "the events came over HTTP/2 and TLS: {seen:?}"
+    );
+    assert!(
+        seen.iter().all(|l| l.starts_with("HTTP/2.0 https")),
+        "{seen:?}"
     );
     server.stop().await.unwrap();
 }
