@@ -427,7 +427,9 @@ async fn two_chat_pages_exchange_messages_over_websockets() {
     // Two iframes of the chat page: each says one thing, leaves after two messages, and
     // the outer page writes what each one saw into #result.
     let url = format!("http://{}/assets/pair.html", server.addr);
-    let page = run_page(url, 5000).await;
+    // Virtual time runs ahead while the pages only wait on their sockets: a generous budget
+    // costs nothing on a quiet machine and keeps a loaded one from cutting the exchange.
+    let page = run_page(url, 20000).await;
     let (dom, context) = (&page.dom, || page.context());
     assert!(
         dom.contains(r#"data-done="1""#),
