@@ -22,6 +22,8 @@
 #   DURATION=10 bash deploy/rolling-restart.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Debian installs nginx in /usr/sbin, which an ordinary user's PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 
 DURATION=${DURATION:-30}
 # Shorter than the default 5 s so that more restarts fit in the run, yet longer than nginx
