@@ -48,8 +48,9 @@ cleanup() {
   set +e
   [[ -n $load_pid ]] && kill "$load_pid" 2>/dev/null
   [[ -n $nginx_pid ]] && kill -QUIT "$nginx_pid" 2>/dev/null
+  # SIGINT: a graceful shutdown without the drain, so the instances are gone at once.
   for pid in "${started_pids[@]}"; do
-    kill -KILL "$pid" 2>/dev/null
+    kill -INT "$pid" 2>/dev/null
   done
   wait 2>/dev/null
   if ((status != 0)) && [[ -s $tmp/error.log ]]; then
@@ -201,8 +202,9 @@ sleep 1 # load on both instances before the first restart
 restarts=0
 unclean=0
 t0=$SECONDS
-# Stop in time for the last restart to finish under load.
-while ((SECONDS - t0 + DRAIN + 3 < DURATION)); do
+# Stop in time for the last restart to finish under load (whole seconds: DRAIN may be 3.5).
+restart_takes=$((${DRAIN%%.*} + 3))
+while ((SECONDS - t0 + restart_takes < DURATION)); do
   for port in "${PORTS[@]}"; do
     old=${current[$port]}
     start_instance "$port"
