@@ -726,3 +726,43 @@ async fn a_handler_taking_unregistered_state_keeps_the_app_from_starting() {
     assert_eq!(server.get("/db").await.text(), "ok");
     server.stop().await.expect("stop");
 }
+
+/// Requests on connections made just before a shutdown (queued in the listen backlog, or
+/// accepted with their request still arriving) are answered, not reset: a proxy would
+/// turn each lost POST into a 502.
+#[tokio::test]
+async fn requests_sent_just_before_a_shutdown_are_answered() {
+    let server = basic(Duration::from_secs(5)).await;
+    let mut conns = Vec::new();
+    for n in 0..32 {
+        let mut stream = tokio::net::TcpStream::connect(server.addr)
+            .await
+            .expect("connect");
+        let body = format!("post {n}");
+        let head = format!(
+            "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).await.expect("write");
+        conns.push((stream, body.len()));
+    }
+    server.handle.shutdown();
+    let mut answered = 0;
+    let mut lost = Vec::new();
+    for (n, (mut stream, len)) in conns.into_iter().enumerate() {
+        let mut got = Vec::new();
+        let read =
+            tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut got)).await;
+        let text = String::from_utf8_lossy(&got);
+        if matches!(read, Ok(Ok(_)))
+            && text.starts_with("HTTP/1.1 200")
+            && text.ends_with(&format!("{{\"len\":{len}}}"))
+        {
+            answered += 1;
+        } else {
+            lost.push((n, read.map(|r| r.map_err(|e| e.kind())), text.into_owned()));
+        }
+    }
+    assert_eq!(answered, 32, "lost: {lost:?}");
+    server.join().await.expect("clean stop");
+}

@@ -10,6 +10,7 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
+use tokio::sync::Notify;
 
 use crate::error::BoxError;
 use crate::response::Body;
@@ -23,13 +24,27 @@ pub(crate) struct Activity {
     /// The connection was handed over to another protocol (a WebSocket), which has
     /// idle times of its own: the keep-alive timer no longer applies.
     upgraded: AtomicBool,
+    /// Woken when the connection's first request starts (a shutdown waits for it).
+    first_started: Notify,
 }
 
 impl Activity {
     /// Marks a request as being answered until the returned guard is dropped.
     pub(crate) fn start(self: &Arc<Self>) -> InFlight {
-        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        let before = self.in_flight.fetch_add(1, Ordering::Relaxed);
+        // Once per connection: later requests cost nothing more.
+        if before == 0 && self.completed.load(Ordering::Relaxed) == 0 {
+            self.first_started.notify_one();
+        }
         InFlight(Arc::clone(self))
+    }
+
+    /// Resolves once the first request of the connection has started (at once if it has).
+    pub(crate) async fn first_request_started(&self) {
+        if self.idle_after() == Some(0) {
+            // notify_one keeps the wake-up for a start between the check and this wait.
+            self.first_started.notified().await;
+        }
     }
 
     /// The number of completed responses while nothing is in flight, else `None`.

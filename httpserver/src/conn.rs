@@ -4,8 +4,10 @@
 //! sending.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use hyper::body::Incoming;
@@ -72,19 +74,17 @@ pub(crate) async fn serve_connection(
                 stack.core.config.read_timeout,
                 tokio_rustls::TlsAcceptor::from(config).accept(stream),
             );
-            let stream = tokio::select! {
-                done = handshake => match done {
-                    Ok(Ok(stream)) => stream,
-                    Ok(Err(e)) => {
-                        tracing::debug!(%peer, error = %e, "TLS handshake failed");
-                        return;
-                    }
-                    Err(_) => {
-                        tracing::debug!(%peer, "TLS handshake timed out");
-                        return;
-                    }
-                },
-                _ = stopped(&mut shutdown) => return,
+            let stream = match before_first_request(handshake, &mut shutdown).await {
+                Some(Ok(Ok(stream))) => stream,
+                Some(Ok(Err(e))) => {
+                    tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                    return;
+                }
+                Some(Err(_)) => {
+                    tracing::debug!(%peer, "TLS handshake timed out");
+                    return;
+                }
+                None => return,
             };
             let how = Negotiated {
                 over_tls: true,
@@ -92,6 +92,27 @@ pub(crate) async fn serve_connection(
             };
             serve_stream(&stack, stream, peer, how, &mut shutdown).await;
         }
+    }
+}
+
+/// How long a connection accepted just before a shutdown may take to start its first
+/// request: far longer than a client (a proxy) takes between its connect and its request,
+/// short enough that an idle or half-sent first request (a browser's preconnection, a
+/// slow client) does not hold up the shutdown noticeably.
+const FIRST_REQUEST_WAIT: Duration = Duration::from_millis(100);
+
+/// Runs `step` (the TLS handshake, the first read) to its end, unless a shutdown comes
+/// first: then `step` has [`FIRST_REQUEST_WAIT`] more. A client that connected just before
+/// the shutdown connected to send a request, which may be on its way; closing at once would
+/// lose it (a proxy does not resend a POST it has written).
+async fn before_first_request<F: Future>(
+    step: F,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Option<F::Output> {
+    tokio::pin!(step);
+    tokio::select! {
+        done = &mut step => Some(done),
+        _ = stopped(shutdown) => tokio::time::timeout(FIRST_REQUEST_WAIT, step).await.ok(),
     }
 }
 
@@ -119,9 +140,9 @@ async fn serve_stream<S>(
         #[cfg(feature = "http2")]
         true => Protocol::Http2(Bytes::new()),
         _ => {
-            let first = tokio::select! {
-                first = read_first_line(&mut stream, core.config.read_timeout) => first,
-                _ = stopped(shutdown) => return,
+            let read = read_first_line(&mut stream, core.config.read_timeout);
+            let Some(first) = before_first_request(read, shutdown).await else {
+                return;
             };
             match first {
                 FirstLine::Pass(prefix) => Protocol::Http1(prefix),
@@ -242,18 +263,30 @@ where
         // A WebSocket handshake hands the connection over once its 101 is written.
         .with_upgrades();
     tokio::pin!(connection);
-    let result = tokio::select! {
-        result = connection.as_mut() => result,
-        _ = stopped(shutdown) => {
-            // Nothing being answered: the connection is idle, or a client is part way
-            // through a request head that it may never finish. Neither is worth waiting
-            // for (hyper would wait for the head until the read timeout): close it now.
-            if activity.idle_after().is_some() {
-                return Unread::No;
-            }
-            connection.as_mut().graceful_shutdown();
-            connection.await
+    let result = 'served: {
+        tokio::select! {
+            result = connection.as_mut() => break 'served result,
+            _ = stopped(shutdown) => {}
         }
+        match activity.idle_after() {
+            // The first request: its request line has arrived (read_first_line saw it), so
+            // the client is sending it now. Asked to stop before it has read a byte, hyper
+            // would close the connection and drop that request unanswered (the line is in
+            // ConnIo's prefix, not yet in hyper's buffer); let hyper start it first, then
+            // answer it and close. A head that does not arrive soon is not waited for.
+            Some(0) => tokio::select! {
+                result = connection.as_mut() => break 'served result,
+                () = activity.first_request_started() => {}
+                () = tokio::time::sleep(FIRST_REQUEST_WAIT) => return Unread::No,
+            },
+            // Nothing being answered: the connection is idle, or a client is part way
+            // through a later request head that it may never finish. Neither is worth
+            // waiting for (hyper would wait for the head until the read timeout): close it.
+            Some(_) => return Unread::No,
+            None => {}
+        }
+        connection.as_mut().graceful_shutdown();
+        connection.await
     };
     match result {
         Ok(()) if activity.closed_early() => Unread::Maybe,

@@ -71,9 +71,44 @@ pub(crate) async fn serve(stack: Stack, listener: TcpListener) -> std::io::Resul
         }
         while connections.try_join_next().is_some() {}
     }
-    drop(listener);
+    accept_queued(&stack, listener, &slots, &mut connections, https);
     drain(&core, connections, core.config.grace_period, addr).await;
     Ok(())
+}
+
+/// Takes the connections the kernel has completed but nobody accepted yet, then closes
+/// the listening socket. Closing would reset them (with `SO_REUSEPORT` too: they are not
+/// moved to a socket that stays), and their clients may already have sent a request.
+fn accept_queued(
+    stack: &Stack,
+    listener: TcpListener,
+    slots: &Arc<Semaphore>,
+    connections: &mut JoinSet<()>,
+    https: bool,
+) {
+    let Ok(listener) = listener.into_std() else {
+        return;
+    };
+    // Non-blocking still: `accept` fails with WouldBlock once the queue is empty.
+    while let Ok((stream, peer)) = listener.accept() {
+        let Ok(slot) = Arc::clone(slots).try_acquire_owned() else {
+            break;
+        };
+        let Ok(stream) = stream
+            .set_nonblocking(true)
+            .and_then(|()| tokio::net::TcpStream::from_std(stream))
+        else {
+            continue;
+        };
+        let security = security_for_next(&stack.core, https);
+        connections.spawn(serve_connection(
+            stack.clone(),
+            stream,
+            peer,
+            security,
+            slot,
+        ));
+    }
 }
 
 /// Whether the app was given a TLS configuration: then every connection is HTTPS.
