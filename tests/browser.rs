@@ -51,12 +51,8 @@ impl Browser {
     /// Starts headless Chromium on `url`, dumping the DOM into `dir/dom.html` once the
     /// page is done (`--virtual-time-budget` waits for network activity to settle: the
     /// page closes its `EventSource` after `EVENTS` events, which ends it).
-    fn dump_dom(url: &str, virtual_time_ms: u32) -> Browser {
-        Browser::dump_dom_with(url, virtual_time_ms, &[])
-    }
-
-    /// [`dump_dom`](Browser::dump_dom) with more command-line switches.
-    fn dump_dom_with(url: &str, virtual_time_ms: u32, extra: &[String]) -> Browser {
+    /// `extra`: more command-line switches.
+    fn dump_dom(url: &str, virtual_time_ms: u32, extra: &[String]) -> Browser {
         let stamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_nanos())
@@ -164,7 +160,7 @@ async fn run_page_with(url: String, virtual_time_ms: u32, extra: Vec<String>) ->
          `apt-get update && apt-get install -y chromium` (Debian/Ubuntu package `chromium`)"
     );
     let (dom, log, exited) = tokio::task::spawn_blocking(move || {
-        let mut browser = Browser::dump_dom_with(&url, virtual_time_ms, &extra);
+        let mut browser = Browser::dump_dom(&url, virtual_time_ms, &extra);
         let exited = browser.wait(BROWSER_DEADLINE);
         (browser.read("dom.html"), browser.read("stderr.log"), exited)
         // `browser` dropped here: killed, its directory removed.
