@@ -6,9 +6,10 @@
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
+use futures_util::task::AtomicWaker;
 use http_body::{Frame, SizeHint};
 
 use crate::error::BoxError;
@@ -23,6 +24,9 @@ pub(crate) struct Activity {
     /// The connection was handed over to another protocol (a WebSocket), which has
     /// idle times of its own: the keep-alive timer no longer applies.
     upgraded: AtomicBool,
+    /// The connection's reader, if it waited while a request was in flight: hyper may
+    /// not read again once the response is written, and the idle timer must start then.
+    reader: AtomicWaker,
 }
 
 impl Activity {
@@ -36,6 +40,11 @@ impl Activity {
     pub(crate) fn idle_after(&self) -> Option<usize> {
         (self.in_flight.load(Ordering::Relaxed) == 0)
             .then(|| self.completed.load(Ordering::Relaxed))
+    }
+
+    /// Wakes `waker` when the next request completes.
+    pub(crate) fn wake_on_completion(&self, waker: &Waker) {
+        self.reader.register(waker);
     }
 
     pub(crate) fn close_early(&self) {
@@ -63,6 +72,7 @@ impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.completed.fetch_add(1, Ordering::Relaxed);
         self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.0.reader.wake();
     }
 }
 

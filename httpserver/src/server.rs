@@ -15,7 +15,7 @@ use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::activity::{Activity, TrackedBody};
-use crate::conn_io::ConnIo;
+use crate::conn_io::{ConnIo, Waits};
 use crate::dispatch::{AppCore, BodyLeftUnread};
 use crate::first_line::{read_first_line, FirstLine, VERSION_NOT_SUPPORTED};
 use crate::linger::linger;
@@ -245,8 +245,9 @@ async fn serve_connection(
     // Small responses must not wait for Nagle's algorithm.
     let _ = stream.set_nodelay(true);
     let mut shutdown: watch::Receiver<bool> = core.handle.shutdown_signal();
+    let started = tokio::time::Instant::now();
     let first = tokio::select! {
-        first = read_first_line(&mut stream, core.config.read_timeout) => first,
+        first = read_first_line(&mut stream, core.config.head_timeout) => first,
         _ = stopped(&mut shutdown) => return,
     };
     let prefix = match first {
@@ -259,8 +260,11 @@ async fn serve_connection(
         }
     };
     let activity = Arc::new(Activity::default());
-    let keep_alive = Some(core.config.keep_alive_timeout);
-    let io = ConnIo::new(stream, prefix, keep_alive, Arc::clone(&activity));
+    let waits = Waits {
+        keep_alive: Some(core.config.keep_alive_timeout),
+        head: Some(core.config.head_timeout),
+    };
+    let io = ConnIo::new(stream, prefix, waits, started, Arc::clone(&activity));
     let (io, returned) = Reclaim::new(io);
     let unread = serve_http1(&stack, io, activity, peer, &mut shutdown).await;
     // hyper has dropped the stream by now, unless an upgrade took it.
@@ -305,7 +309,8 @@ async fn serve_http1(
     };
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(config.read_timeout)
+        // The head timeout is ConnIo's: hyper's would start with the idle wait.
+        .header_read_timeout(None)
         .keep_alive(true)
         // The whole head (request line and headers) is limited while it is read: hyper
         // answers 431 as soon as the limit is passed without the end of the head.
@@ -324,7 +329,7 @@ async fn serve_http1(
         _ = stopped(shutdown) => {
             // Nothing being answered: the connection is idle, or a client is part way
             // through a request head that it may never finish. Neither is worth waiting
-            // for (hyper would wait for the head until the read timeout): close it now.
+            // for (it would be waited for until the head timeout): close it now.
             if activity.idle_after().is_some() {
                 return Unread::No;
             }
