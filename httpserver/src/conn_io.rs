@@ -204,6 +204,21 @@ impl AsyncWrite for ConnIo {
         Pin::new(&mut self.stream).poll_write(cx, buf)
     }
 
+    // Vectored writes reach the socket as such: hyper then queues a response's head and
+    // body buffers and writes them with one writev, instead of copying the body into a
+    // write buffer of its own that keeps the largest response's size for the connection.
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.stream).poll_flush(cx)
     }

@@ -316,10 +316,10 @@ async fn serve_http1(
         // answers 431 as soon as the limit is passed without the end of the head.
         .max_header_size(config.max_head_size)
         .max_buf_size(config.max_head_size.max(HYPER_DEFAULT_MAX_BUF))
-        // One buffer per write instead of a vectored write of head and body: small
-        // responses (most of them) cost one copy less than the iovec bookkeeping, measured
-        // in benches/compare.
-        .writev(false)
+        // No `.writev(false)`: flattening copies each body into one write buffer per
+        // connection that keeps the largest response's size while the connection lives
+        // (512 KiB per idle connection after a 512 KiB response, benches/conn-memory).
+        // hyper's default queues head and body for one writev, ConnIo being vectored.
         .serve_connection(TokioIo::new(io), service)
         // A WebSocket handshake hands the connection over once its 101 is written.
         .with_upgrades();
