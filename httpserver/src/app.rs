@@ -30,7 +30,9 @@ type StateMap = HashMap<TypeId, Arc<dyn Any + Send + Sync>>;
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
     pub(crate) max_body_size: usize,
-    pub(crate) read_timeout: Duration,
+    pub(crate) head_timeout: Duration,
+    pub(crate) body_timeout: Duration,
+    pub(crate) body_total_timeout: Duration,
     pub(crate) keep_alive_timeout: Duration,
     pub(crate) max_head_size: usize,
     pub(crate) max_connections: usize,
@@ -50,8 +52,10 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             max_body_size: 1024 * 1024,
-            read_timeout: Duration::from_secs(30),
-            keep_alive_timeout: Duration::from_secs(5),
+            head_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(30),
+            body_total_timeout: Duration::from_secs(300),
+            keep_alive_timeout: Duration::from_secs(75),
             max_head_size: 64 * 1024,
             max_connections: 10_000,
             linger_timeout: Duration::from_secs(5),
@@ -371,23 +375,115 @@ impl App {
         self
     }
 
-    /// How long a client may take to send one request's head and body (default 30 s).
-    /// A connection that takes longer is closed, with a 408 if the head had arrived.
-    /// It also bounds the wait for the first request of a connection.
+    /// The shorthand of the timeouts for a request in progress: sets
+    /// [`head_timeout`](App::head_timeout), [`body_timeout`](App::body_timeout) and
+    /// [`body_total_timeout`](App::body_total_timeout) to `timeout`, and lowers
+    /// [`keep_alive_timeout`](App::keep_alive_timeout) to `timeout` if it is longer.
+    /// That is what it meant before those settings existed (a client had `timeout` to
+    /// send one request's head and buffered body, and an idle connection was closed after
+    /// it), so code that calls it keeps its behaviour. Settings called after it win: to
+    /// allow slow uploads or to keep idle connections longer behind a load balancer, set
+    /// `body_total_timeout` or `keep_alive_timeout` after `read_timeout`, or use the
+    /// separate settings instead.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let app = httpserver::App::new()
+    ///     .read_timeout(Duration::from_secs(10))
+    ///     .body_total_timeout(Duration::from_secs(120));
+    /// ```
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
-        self.config.read_timeout = timeout;
+        self.config.head_timeout = timeout;
+        self.config.body_timeout = timeout;
+        self.config.body_total_timeout = timeout;
+        self.config.keep_alive_timeout = self.config.keep_alive_timeout.min(timeout);
+        self
+    }
+
+    /// How long a client may take to send a complete request head (request line and
+    /// headers); default 30 s. For a connection's first request it counts from the moment
+    /// the connection was accepted, so it also bounds the wait for the first byte; for
+    /// a later request on a keep-alive connection it counts from the first byte of that
+    /// request (the wait before it is [`keep_alive_timeout`](App::keep_alive_timeout)'s).
+    /// Past it the connection is closed without a response, as nginx's
+    /// `client_header_timeout` and Go's `ReadHeaderTimeout` do. (hyper's own
+    /// `header_read_timeout` is not used: it starts when hyper begins to wait for a head,
+    /// so it would also cut idle keep-alive connections.)
+    ///
+    /// The default, hyper's own and the old `read_timeout`, is long enough for a head of
+    /// a few KiB over the worst mobile link, and short enough that a client sending a head
+    /// byte by byte (slowloris) holds a connection slot for no more than that.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let app = httpserver::App::new().head_timeout(Duration::from_secs(10));
+    /// ```
+    pub fn head_timeout(mut self, timeout: Duration) -> Self {
+        self.config.head_timeout = timeout;
+        self
+    }
+
+    /// The longest wait for the next bytes of a request body (default 30 s): a body from
+    /// which nothing arrives for this long gets 408 and the connection is closed. It is
+    /// the time between two reads, not the time for the whole body, so a slow but steady
+    /// upload is fine however long it takes (nginx's `client_body_timeout`). It applies to
+    /// buffered bodies and to [`BodyStream`](crate::BodyStream) between chunks.
+    ///
+    /// The default is the old `read_timeout`: a link that delivers nothing for 30 s has
+    /// stalled (TCP retransmits within seconds), and a waiting body holds its connection.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let app = httpserver::App::new().body_timeout(Duration::from_secs(10));
+    /// ```
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.config.body_timeout = timeout;
+        self
+    }
+
+    /// The longest time to receive a whole buffered request body, from the first wait for
+    /// it (default 300 s); past it the client gets 408 and the connection is closed. A
+    /// buffered body is held in memory until it is complete, up to
+    /// [`max_body_size`](App::max_body_size): without a total bound a client sending a
+    /// byte just within [`body_timeout`](App::body_timeout) each time could hold that
+    /// memory and a connection slot indefinitely. Streamed bodies
+    /// ([`BodyStream`](crate::BodyStream)) are not bound by it: the handler decides how
+    /// long it reads.
+    ///
+    /// The default lets the default 1 MiB body arrive at 3.5 KiB/s on average, slower
+    /// than a GPRS mobile link; raise it along with `max_body_size` if larger bodies must
+    /// be buffered over slow links.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let app = httpserver::App::new()
+    ///     .max_body_size(16 << 20)
+    ///     .body_total_timeout(Duration::from_secs(600));
+    /// ```
+    pub fn body_total_timeout(mut self, timeout: Duration) -> Self {
+        self.config.body_total_timeout = timeout;
         self
     }
 
     /// How long a keep-alive connection may stay idle, from the end of a response until
     /// the first byte of the next request, before the server closes it quietly (default
-    /// 5 s, as Apache and Node.js; `read_timeout` caps it when shorter). Idle connections
-    /// hold a file descriptor and count against [`max_connections`](App::max_connections),
-    /// so this is shorter than the time a slow client is given to send a request.
+    /// 75 s, nginx's `keepalive_timeout`).
+    ///
+    /// Behind a load balancer or reverse proxy that keeps a pool of connections to the
+    /// app, this must be longer than the balancer's own idle timeout (AWS ALB: 60 s; nginx
+    /// `keepalive_timeout` in an `upstream` block: 60 s; Google Cloud's: 600 s, so set
+    /// about 620 s there): then the balancer is always the one that closes an idle pooled
+    /// connection. The other way round, the server may close a connection at the moment
+    /// the balancer sends a request on it; the request is lost and the balancer answers
+    /// 502. Clients facing the server directly gain little from the long default (browsers
+    /// reuse a connection within seconds when they reuse it at all), and idle connections
+    /// cost a descriptor, a slot of [`max_connections`](App::max_connections) and about
+    /// 30 KiB of memory each; shutdown closes them at once.
     ///
     /// ```
     /// use std::time::Duration;
-    /// let app = httpserver::App::new().keep_alive_timeout(Duration::from_secs(15));
+    /// // Behind an AWS ALB with its default 60 s idle timeout.
+    /// let app = httpserver::App::new().keep_alive_timeout(Duration::from_secs(65));
     /// ```
     pub fn keep_alive_timeout(mut self, timeout: Duration) -> Self {
         self.config.keep_alive_timeout = timeout;

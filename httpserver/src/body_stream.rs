@@ -39,7 +39,7 @@ where
 /// The request body as it arrives, chunk by chunk: for uploads too large to hold in memory.
 /// A handler takes it as an argument (the route then does not read the body first); each
 /// item is a chunk, or the error that ends the body: 413 at the first byte over the route's
-/// `max_body_size` (or the app's), 408 when no byte arrives for `read_timeout`, 400 if the
+/// `max_body_size` (or the app's), 408 when no byte arrives for `body_timeout`, 400 if the
 /// body is malformed. Return that error (`?`) and the client gets it.
 ///
 /// ```

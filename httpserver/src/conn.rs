@@ -19,7 +19,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{watch, OwnedSemaphorePermit};
 
 use crate::activity::{Activity, TrackedBody};
-use crate::conn_io::ConnIo;
+use crate::conn_io::{ConnIo, Waits};
 use crate::dispatch::BodyLeftUnread;
 use crate::first_line::{read_first_line, FirstLine, VERSION_NOT_SUPPORTED};
 use crate::linger::linger;
@@ -59,6 +59,9 @@ pub(crate) async fn serve_connection(
 ) {
     // Small responses must not wait for Nagle's algorithm.
     let _ = stream.set_nodelay(true);
+    // The first request's head (and a TLS handshake before it) is due a head timeout
+    // after the connection is accepted.
+    let started = tokio::time::Instant::now();
     let mut shutdown = stack.core.handle.shutdown_signal();
     match security {
         Security::Plain => {
@@ -66,12 +69,12 @@ pub(crate) async fn serve_connection(
                 over_tls: false,
                 http2: false,
             };
-            serve_stream(&stack, stream, peer, how, &mut shutdown).await;
+            serve_stream(&stack, stream, peer, how, started, &mut shutdown).await;
         }
         #[cfg(feature = "tls")]
         Security::Tls(config) => {
             let handshake = tokio::time::timeout(
-                stack.core.config.read_timeout,
+                stack.core.config.head_timeout,
                 tokio_rustls::TlsAcceptor::from(config).accept(stream),
             );
             let stream = match before_first_request(handshake, &mut shutdown).await {
@@ -90,7 +93,7 @@ pub(crate) async fn serve_connection(
                 over_tls: true,
                 http2: stream.get_ref().1.alpn_protocol() == Some(b"h2"),
             };
-            serve_stream(&stack, stream, peer, how, &mut shutdown).await;
+            serve_stream(&stack, stream, peer, how, started, &mut shutdown).await;
         }
     }
 }
@@ -131,6 +134,7 @@ async fn serve_stream<S>(
     mut stream: S,
     peer: SocketAddr,
     negotiated: Negotiated,
+    started: tokio::time::Instant,
     shutdown: &mut watch::Receiver<bool>,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -140,7 +144,7 @@ async fn serve_stream<S>(
         #[cfg(feature = "http2")]
         true => Protocol::Http2(Bytes::new()),
         _ => {
-            let read = read_first_line(&mut stream, core.config.read_timeout);
+            let read = read_first_line(&mut stream, core.config.head_timeout);
             let Some(first) = before_first_request(read, shutdown).await else {
                 return;
             };
@@ -158,7 +162,6 @@ async fn serve_stream<S>(
         }
     };
     let activity = Arc::new(Activity::default());
-    let keep_alive = Some(core.config.keep_alive_timeout);
     let wire = Wire {
         stack,
         activity: &activity,
@@ -167,7 +170,11 @@ async fn serve_stream<S>(
     };
     match protocol {
         Protocol::Http1(prefix) => {
-            let io = ConnIo::new(stream, prefix, keep_alive, Arc::clone(&activity));
+            let waits = Waits {
+                keep_alive: Some(core.config.keep_alive_timeout),
+                head: Some(core.config.head_timeout),
+            };
+            let io = ConnIo::new(stream, prefix, waits, started, Arc::clone(&activity));
             let (io, returned) = Reclaim::new(io);
             let unread = serve_http1(wire, io, shutdown).await;
             // hyper has dropped the stream by now, unless an upgrade took it.
@@ -177,8 +184,13 @@ async fn serve_stream<S>(
         }
         #[cfg(feature = "http2")]
         Protocol::Http2(prefix) => {
-            // Idleness is watched by streams, not bytes (see `http2::idle_for`).
-            let io = ConnIo::new(stream, prefix, None, Arc::clone(&activity));
+            // Idleness is watched by streams, not bytes (see `http2::idle_for`), and a
+            // stream's headers arrive in frames hyper times itself.
+            let waits = Waits {
+                keep_alive: None,
+                head: None,
+            };
+            let io = ConnIo::new(stream, prefix, waits, started, Arc::clone(&activity));
             crate::http2::serve_http2(wire, io, shutdown).await;
         }
     }
@@ -249,16 +261,17 @@ where
     let (activity, peer) = (wire.activity, wire.peer);
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(config.read_timeout)
+        // The head timeout is ConnIo's: hyper's would start with the idle wait.
+        .header_read_timeout(None)
         .keep_alive(true)
         // The whole head (request line and headers) is limited while it is read: hyper
         // answers 431 as soon as the limit is passed without the end of the head.
         .max_header_size(config.max_head_size)
         .max_buf_size(config.max_head_size.max(HYPER_DEFAULT_MAX_BUF))
-        // One buffer per write instead of a vectored write of head and body: small
-        // responses (most of them) cost one copy less than the iovec bookkeeping, measured
-        // in benches/compare.
-        .writev(false)
+        // No `.writev(false)`: flattening copies each body into one write buffer per
+        // connection that keeps the largest response's size while the connection lives
+        // (512 KiB per idle connection after a 512 KiB response, benches/conn-memory).
+        // hyper's default queues head and body for one writev, ConnIo being vectored.
         .serve_connection(TokioIo::new(io), wire.service())
         // A WebSocket handshake hands the connection over once its 101 is written.
         .with_upgrades();
@@ -281,7 +294,7 @@ where
             },
             // Nothing being answered: the connection is idle, or a client is part way
             // through a later request head that it may never finish. Neither is worth
-            // waiting for (hyper would wait for the head until the read timeout): close it.
+            // waiting for (it would be waited for until the head timeout): close it.
             Some(_) => return Unread::No,
             None => {}
         }

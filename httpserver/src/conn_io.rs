@@ -1,7 +1,8 @@
 //! The byte stream of one connection as hyper sees it: the bytes read before hyper took
-//! over (to check the request line) come first, and a connection that stays idle after a
+//! over (to check the request line) come first; a connection that stays idle after a
 //! response for longer than the keep-alive timeout reads as closed by the client, so hyper
-//! closes it quietly.
+//! closes it quietly; and a head not complete within the head timeout reads as an error,
+//! so hyper closes the connection without a response.
 
 use std::future::Future;
 use std::io;
@@ -22,82 +23,136 @@ pub(crate) struct ConnIo<S> {
     idle: IdleTimer,
 }
 
+/// The two waits of a connection while no request is being answered.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Waits {
+    /// From the end of a response to the first byte of the next request.
+    pub(crate) keep_alive: Option<Duration>,
+    /// From the first byte of a request (the connection's start, for its first request)
+    /// to the end of its head.
+    pub(crate) head: Option<Duration>,
+}
+
+/// What the connection waits for while nothing is in flight, and since how many
+/// completed responses: each wait is timed once, whatever the number of polls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wait {
+    Idle(usize),
+    Head(usize),
+}
+
 /// hyper's own head timer starts when it begins waiting for a head, idle time included,
 /// so it cannot tell a client that is slowly sending a head from one that sends nothing.
-/// This one runs only while no request is being answered and nothing has arrived since
-/// the last response was completed.
+/// This one tells them apart: while no request is being answered, the connection is idle
+/// until bytes arrive after the last completed response (timed by `keep_alive`), then it
+/// is receiving a head (timed by `head`, from those first bytes) until hyper has parsed it
+/// and a request is in flight.
 struct IdleTimer {
-    timeout: Option<Duration>,
+    waits: Waits,
     activity: Arc<Activity>,
     /// Responses completed when bytes last arrived.
     completed_at_last_read: usize,
-    running: bool,
-    /// Allocated on the first idle wait of the connection, then reset.
+    /// When the current head began: the connection's start; after an idle wait, `None`
+    /// until the head is first waited for (a head that arrives in one read, the common
+    /// case, costs no clock read).
+    head_since: Option<Instant>,
+    /// The wait the sleep is set for.
+    armed: Option<Wait>,
+    /// Allocated on the first timed wait of the connection, then reset.
     sleep: Option<Pin<Box<Sleep>>>,
 }
 
 impl<S> ConnIo<S> {
+    /// `started` is when the connection was accepted: the first request's head is due
+    /// `waits.head` after it.
     pub(crate) fn new(
         stream: S,
         prefix: Bytes,
-        keep_alive: Option<Duration>,
+        waits: Waits,
+        started: Instant,
         activity: Arc<Activity>,
     ) -> Self {
         ConnIo {
             stream,
             prefix,
             idle: IdleTimer {
-                timeout: keep_alive,
+                waits,
                 activity,
                 completed_at_last_read: 0,
-                running: false,
+                head_since: Some(started),
+                armed: None,
                 sleep: None,
             },
         }
     }
 }
 
+/// Why a connection is closed while hyper waits for a head.
+enum Expired {
+    /// Idle for the whole keep-alive timeout: an end of stream, which hyper takes as the
+    /// client leaving, and closes quietly.
+    Idle,
+    /// A head not complete within the head timeout: an error, which ends the connection
+    /// without a response (as hyper's own header timeout did).
+    Head,
+}
+
 impl IdleTimer {
     fn on_read(&mut self) {
         if let Some(completed) = self.activity.idle_after() {
-            self.completed_at_last_read = completed;
+            if completed > self.completed_at_last_read {
+                // The first bytes of a request after an idle wait: its head is timed
+                // from now.
+                self.head_since = None;
+                self.completed_at_last_read = completed;
+            }
         }
-        self.running = false;
     }
 
-    /// Idle: nothing in flight, and a response completed since bytes last arrived.
-    fn is_idle(&self) -> bool {
-        self.activity
-            .idle_after()
-            .is_some_and(|completed| completed > self.completed_at_last_read)
-    }
-
-    /// Whether the connection has been idle for the whole timeout (polling registers the
-    /// wake-up for when it will have been).
-    fn expired(&mut self, cx: &mut Context<'_>) -> bool {
-        let Some(timeout) = self.timeout else {
-            return false;
-        };
+    /// What the connection waits for now, if anything is timed.
+    fn wait(&self) -> Option<Wait> {
         if self.activity.upgraded() {
-            return false;
+            return None;
         }
-        if !self.is_idle() {
-            self.running = false;
-            return false;
+        let completed = self.activity.idle_after()?;
+        Some(if completed > self.completed_at_last_read {
+            Wait::Idle(completed)
+        } else {
+            Wait::Head(completed)
+        })
+    }
+
+    /// Whether the current wait has lasted its whole timeout (polling registers the
+    /// wake-up for when it will have).
+    fn expired(&mut self, cx: &mut Context<'_>) -> Option<Expired> {
+        if self.activity.idle_after().is_none() && !self.activity.upgraded() {
+            // A request in flight: time nothing, but be polled again when it completes
+            // (hyper's last read of a response may come just before that).
+            self.activity.wake_on_completion(cx.waker());
         }
-        if !self.running {
-            // One clock read per idle wait, not per poll.
-            let deadline = Instant::now() + timeout;
+        // Also after registering: a request may have completed in between.
+        let wait = self.wait()?;
+        let (timeout, expired) = match wait {
+            Wait::Idle(_) => (self.waits.keep_alive?, Expired::Idle),
+            Wait::Head(_) => (self.waits.head?, Expired::Head),
+        };
+        if self.armed != Some(wait) {
+            let deadline = match wait {
+                // One clock read per idle wait, not per poll.
+                Wait::Idle(_) => Instant::now().checked_add(timeout),
+                Wait::Head(_) => self
+                    .head_since
+                    .get_or_insert_with(Instant::now)
+                    .checked_add(timeout),
+            }?;
             match &mut self.sleep {
                 Some(sleep) => sleep.as_mut().reset(deadline),
                 None => self.sleep = Some(Box::pin(tokio::time::sleep_until(deadline))),
             }
-            self.running = true;
+            self.armed = Some(wait);
         }
-        let Some(sleep) = &mut self.sleep else {
-            return false;
-        };
-        sleep.as_mut().poll(cx).is_ready()
+        let sleep = self.sleep.as_mut()?;
+        sleep.as_mut().poll(cx).is_ready().then_some(expired)
     }
 }
 
@@ -127,9 +182,14 @@ impl<S: AsyncRead + Unpin> AsyncRead for ConnIo<S> {
                 }
                 Poll::Ready(result)
             }
-            // Nothing read: an end of stream, which hyper takes as the client leaving.
-            Poll::Pending if this.idle.expired(cx) => Poll::Ready(Ok(())),
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => match this.idle.expired(cx) {
+                None => Poll::Pending,
+                Some(Expired::Idle) => Poll::Ready(Ok(())),
+                Some(Expired::Head) => Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "request head not received within the head timeout",
+                ))),
+            },
         }
     }
 }
@@ -143,14 +203,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for ConnIo<S> {
         Pin::new(&mut self.stream).poll_write(cx, buf)
     }
 
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_shutdown(cx)
-    }
-
+    // Vectored writes reach the socket as such: hyper then queues a response's head and
+    // body buffers and writes them with one writev, instead of copying the body into a
+    // write buffer of its own that keeps the largest response's size for the connection.
     fn poll_write_vectored(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -161,5 +216,13 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for ConnIo<S> {
 
     fn is_write_vectored(&self) -> bool {
         self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
     }
 }

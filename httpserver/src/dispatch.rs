@@ -19,7 +19,7 @@ use crate::group::GroupHooks;
 use crate::head_check::{check_head, check_wire_head};
 use crate::hooks::{run_after, run_before, AfterHook, BeforeHook};
 use crate::path::{decode_path, routing_path, unescape_segment};
-use crate::read_body::read_body;
+use crate::read_body::{read_body, BodyTimeouts};
 use crate::request::{Request, RequestParts};
 use crate::response::{Body, IntoResponse, Response};
 use crate::route::Route;
@@ -286,13 +286,18 @@ async fn run_route(
         return (run_handler(route, request.clone()).await, false);
     };
     let limit = route.max_body_size().unwrap_or(core.config.max_body_size);
-    let timeout = core.config.read_timeout;
+    let config = &core.config;
     if route.streams_body() {
-        request.set_body_stream(BodyStream::new(body, request.headers(), limit, timeout));
+        let idle = config.body_timeout;
+        request.set_body_stream(BodyStream::new(body, request.headers(), limit, idle));
         let response = run_handler(route, request.clone()).await;
         return (response, request.body_left_unread());
     }
-    match read_body(body, request.headers(), limit, timeout).await {
+    let timeouts = BodyTimeouts {
+        idle: config.body_timeout,
+        total: config.body_total_timeout,
+    };
+    match read_body(body, request.headers(), limit, timeouts).await {
         Err(e) => (HttpError::from(e).into_response(), true),
         Ok(bytes) => {
             request.set_body(bytes);

@@ -10,7 +10,16 @@ pub const ENV_VARIABLES: &[(&str, &str)] = &[
     ("HTTPSERVER_MAX_BODY_SIZE", "max_body_size, in bytes"),
     ("HTTPSERVER_MAX_HEAD_SIZE", "max_head_size, in bytes"),
     ("HTTPSERVER_MAX_CONNECTIONS", "max_connections"),
-    ("HTTPSERVER_READ_TIMEOUT", "read_timeout, in seconds"),
+    (
+        "HTTPSERVER_READ_TIMEOUT",
+        "read_timeout, in seconds (applied before the four below, which override it)",
+    ),
+    ("HTTPSERVER_HEAD_TIMEOUT", "head_timeout, in seconds"),
+    ("HTTPSERVER_BODY_TIMEOUT", "body_timeout, in seconds"),
+    (
+        "HTTPSERVER_BODY_TOTAL_TIMEOUT",
+        "body_total_timeout, in seconds",
+    ),
     (
         "HTTPSERVER_KEEP_ALIVE_TIMEOUT",
         "keep_alive_timeout, in seconds",
@@ -28,7 +37,7 @@ pub const ENV_VARIABLES: &[(&str, &str)] = &[
 
 impl App {
     /// Applies the limits a deployment sets in the environment (see [`ENV_VARIABLES`]):
-    /// `HTTPSERVER_MAX_BODY_SIZE=10485760`, `HTTPSERVER_READ_TIMEOUT=60`, .. A variable
+    /// `HTTPSERVER_MAX_BODY_SIZE=10485760`, `HTTPSERVER_BODY_TIMEOUT=60`, .. A variable
     /// that is set but does not parse is an error naming it, never silently ignored; unset
     /// ones leave the app as it is. Call it after the code's own settings so that the
     /// environment wins.
@@ -68,6 +77,16 @@ impl App {
         }
         if let Some(s) = number("HTTPSERVER_READ_TIMEOUT")? {
             self = self.read_timeout(Duration::from_secs(s));
+        }
+        // After the shorthand, so that each specific setting overrides it.
+        if let Some(s) = number("HTTPSERVER_HEAD_TIMEOUT")? {
+            self = self.head_timeout(Duration::from_secs(s));
+        }
+        if let Some(s) = number("HTTPSERVER_BODY_TIMEOUT")? {
+            self = self.body_timeout(Duration::from_secs(s));
+        }
+        if let Some(s) = number("HTTPSERVER_BODY_TOTAL_TIMEOUT")? {
+            self = self.body_total_timeout(Duration::from_secs(s));
         }
         if let Some(s) = number("HTTPSERVER_KEEP_ALIVE_TIMEOUT")? {
             self = self.keep_alive_timeout(Duration::from_secs(s));
@@ -157,6 +176,39 @@ mod tests {
     }
 
     #[test]
+    fn each_timeout_overrides_the_read_timeout_shorthand() {
+        let app = App::new()
+            .with_vars(vars(&[
+                ("HTTPSERVER_READ_TIMEOUT", "10"),
+                ("HTTPSERVER_HEAD_TIMEOUT", "5"),
+                ("HTTPSERVER_BODY_TIMEOUT", "20"),
+                ("HTTPSERVER_BODY_TOTAL_TIMEOUT", "600"),
+            ]))
+            .unwrap();
+        let config = app.into_core().unwrap().config.clone();
+        assert_eq!(config.head_timeout, Duration::from_secs(5));
+        assert_eq!(config.body_timeout, Duration::from_secs(20));
+        assert_eq!(config.body_total_timeout, Duration::from_secs(600));
+        // The shorthand lowers the idle wait, as it did before the split.
+        assert_eq!(config.keep_alive_timeout, Duration::from_secs(10));
+
+        let app = App::new()
+            .with_vars(vars(&[
+                ("HTTPSERVER_READ_TIMEOUT", "10"),
+                ("HTTPSERVER_KEEP_ALIVE_TIMEOUT", "65"),
+            ]))
+            .unwrap();
+        let config = app.into_core().unwrap().config.clone();
+        assert_eq!(config.keep_alive_timeout, Duration::from_secs(65));
+
+        let config = App::new().into_core().unwrap().config.clone();
+        assert_eq!(config.head_timeout, Duration::from_secs(30));
+        assert_eq!(config.body_timeout, Duration::from_secs(30));
+        assert_eq!(config.body_total_timeout, Duration::from_secs(300));
+        assert_eq!(config.keep_alive_timeout, Duration::from_secs(75));
+    }
+
+    #[test]
     fn limits_come_from_the_environment_and_bad_values_are_errors() {
         let app = App::new()
             .with_vars(vars(&[
@@ -169,7 +221,9 @@ mod tests {
             .unwrap();
         let core = app.into_core().unwrap();
         assert_eq!(core.config.max_body_size, 2048);
-        assert_eq!(core.config.read_timeout, Duration::from_secs(7));
+        assert_eq!(core.config.head_timeout, Duration::from_secs(7));
+        assert_eq!(core.config.body_timeout, Duration::from_secs(7));
+        assert_eq!(core.config.body_total_timeout, Duration::from_secs(7));
         assert_eq!(core.config.keep_alive_timeout, Duration::from_secs(61));
         assert!(!core.config.access_log);
 

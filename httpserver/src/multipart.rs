@@ -15,8 +15,8 @@ use crate::request::Request;
 /// A `multipart/form-data` body, field by field, as it arrives: uploads are never held
 /// whole in memory (stream a file to disk with [`Field::save_to`]). A handler taking it
 /// gets the body unread, under the route's `max_body_size` (413 while it streams) and
-/// `read_timeout`. A body that is not `multipart/form-data` is a 415; one without a
-/// boundary, or malformed or cut short, a 400.
+/// `body_timeout` between two reads (408). A body that is not `multipart/form-data` is a
+/// 415; one without a boundary, or malformed or cut short, a 400.
 ///
 /// ```
 /// use std::path::Path;

@@ -1,5 +1,6 @@
-//! Reading a request body under the app's limits: at most `max_body_size` bytes, before
-//! the read deadline. Limits are enforced while reading, so an oversized body is refused
+//! Reading a request body under the app's limits: at most `max_body_size` bytes, with
+//! no wait longer than `body_timeout` between two reads and the whole within
+//! `body_total_timeout`. Limits are enforced while reading, so an oversized body is refused
 //! as soon as it is known to be too large, never buffered whole.
 
 use bytes::{Buf, Bytes, BytesMut};
@@ -31,13 +32,20 @@ impl From<BodyError> for HttpError {
     }
 }
 
-/// Reads `body` in full, or stops at the first byte over `limit` or once `timeout` has
-/// passed since the read began.
+/// How long a body read may wait: for each next frame, and for the whole body.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyTimeouts {
+    pub(crate) idle: Duration,
+    pub(crate) total: Duration,
+}
+
+/// Reads `body` in full, or stops at the first byte over `limit`, once nothing has
+/// arrived for `timeouts.idle`, or once `timeouts.total` has passed since the read began.
 pub(crate) async fn read_body<B>(
     body: B,
     headers: &HeaderMap,
     limit: usize,
-    timeout: Duration,
+    timeouts: BodyTimeouts,
 ) -> Result<Bytes, BodyError>
 where
     B: http_body::Body,
@@ -51,11 +59,14 @@ where
         return Ok(Bytes::new());
     }
     // Read the clock only for requests that have a body: most have none.
-    let deadline = Instant::now() + timeout;
+    let start = Instant::now();
+    let total_deadline = far(start, timeouts.total);
     let mut first: Option<Bytes> = None;
     let mut joined: Option<BytesMut> = None;
     let mut total = 0usize;
     loop {
+        // One clock read per frame; a frame is at least one socket read, which costs more.
+        let deadline = total_deadline.min(far(Instant::now(), timeouts.idle));
         let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
             Err(_) => return Err(BodyError::TimedOut),
             Ok(None) => break,
@@ -88,6 +99,12 @@ where
     })
 }
 
+/// `from + timeout`, saturating: `Duration::MAX` means no deadline.
+fn far(from: Instant, timeout: Duration) -> Instant {
+    from.checked_add(timeout)
+        .unwrap_or_else(|| from + Duration::from_secs(86_400 * 365 * 30))
+}
+
 fn declared_length(headers: &HeaderMap) -> Option<u64> {
     headers
         .get(CONTENT_LENGTH)
@@ -98,10 +115,23 @@ fn declared_length(headers: &HeaderMap) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures_util::StreamExt;
     use http_body_util::{Full, StreamBody};
 
-    fn later() -> Duration {
-        Duration::from_secs(5)
+    fn later() -> BodyTimeouts {
+        BodyTimeouts {
+            idle: Duration::from_secs(5),
+            total: Duration::from_secs(5),
+        }
+    }
+
+    /// 20 chunks, one every 5 ms.
+    fn steady() -> impl http_body::Body<Data = Bytes, Error = std::convert::Infallible> {
+        let chunks = futures_util::stream::iter(0..20).then(|_| async {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            Ok(http_body::Frame::data(Bytes::from_static(b"0123456789")))
+        });
+        StreamBody::new(chunks)
     }
 
     #[tokio::test]
@@ -163,10 +193,45 @@ mod tests {
         let never = StreamBody::new(futures_util::stream::pending::<
             Result<http_body::Frame<Bytes>, std::convert::Infallible>,
         >());
-        let deadline = Duration::from_millis(10);
+        let timeouts = BodyTimeouts {
+            idle: Duration::from_millis(10),
+            total: Duration::from_secs(5),
+        };
         assert_eq!(
-            read_body(never, &HeaderMap::new(), 5, deadline).await,
+            read_body(never, &HeaderMap::new(), 5, timeouts).await,
             Err(BodyError::TimedOut)
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_steady_body_may_take_longer_than_the_idle_timeout() {
+        let timeouts = BodyTimeouts {
+            idle: Duration::from_millis(10),
+            total: Duration::from_secs(5),
+        };
+        let body = read_body(steady(), &HeaderMap::new(), 1000, timeouts).await;
+        assert_eq!(body.map(|b| b.len()), Ok(200));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_steady_body_is_cut_at_the_total_timeout() {
+        let timeouts = BodyTimeouts {
+            idle: Duration::from_millis(10),
+            total: Duration::from_millis(50),
+        };
+        assert_eq!(
+            read_body(steady(), &HeaderMap::new(), 1000, timeouts).await,
+            Err(BodyError::TimedOut)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_deadline_does_not_overflow() {
+        let timeouts = BodyTimeouts {
+            idle: Duration::MAX,
+            total: Duration::MAX,
+        };
+        let body = read_body(steady(), &HeaderMap::new(), 1000, timeouts).await;
+        assert_eq!(body.map(|b| b.len()), Ok(200));
     }
 }

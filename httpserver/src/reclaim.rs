@@ -71,20 +71,6 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Reclaim<T> {
         }
     }
 
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get() {
-            Ok(inner) => Pin::new(inner).poll_flush(cx),
-            Err(e) => Poll::Ready(Err(e)),
-        }
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get() {
-            Ok(inner) => Pin::new(inner).poll_shutdown(cx),
-            Err(e) => Poll::Ready(Err(e)),
-        }
-    }
-
     fn poll_write_vectored(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -98,6 +84,20 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Reclaim<T> {
 
     fn is_write_vectored(&self) -> bool {
         self.inner.as_ref().is_some_and(T::is_write_vectored)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get() {
+            Ok(inner) => Pin::new(inner).poll_flush(cx),
+            Err(e) => Poll::Ready(Err(e)),
+        }
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get() {
+            Ok(inner) => Pin::new(inner).poll_shutdown(cx),
+            Err(e) => Poll::Ready(Err(e)),
+        }
     }
 }
 
