@@ -340,7 +340,9 @@ fn main() -> std::io::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    app().run("127.0.0.1:8000")
+    // PORT (and HOST) from the environment, so that a soak or a platform can pick the port.
+    let addr = httpserver::listen_addr("127.0.0.1:8000").map_err(std::io::Error::other)?;
+    app().run(addr)
 }
 
 /// The key that seals sessions: `APP_SECRET`, or a demo key (anyone who knows it can forge

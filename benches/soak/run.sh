@@ -41,7 +41,7 @@ fi
 
 work="$(mktemp -d)"
 # Quiet: a log line per request would measure the disk, and fill it.
-RUST_LOG="${RUST_LOG:-warn}" "$server_bin" >"$work/server.log" 2>&1 &
+PORT="$PORT" HOST="${HOST:-127.0.0.1}" RUST_LOG="${RUST_LOG:-warn}" "$server_bin" >"$work/server.log" 2>&1 &
 server=$!
 sampler=""
 cleanup() {
