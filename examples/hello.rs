@@ -350,7 +350,9 @@ fn main() -> std::io::Result<()> {
     if let (Ok(cert), Ok(key)) = (std::env::var("TLS_CERT"), std::env::var("TLS_KEY")) {
         app = app.tls(httpserver::TlsConfig::from_pem_files(cert, key)?);
     }
-    app.run("127.0.0.1:8000")
+    // PORT (and HOST) from the environment, so that a soak or a platform can pick the port.
+    let addr = httpserver::listen_addr("127.0.0.1:8000").map_err(std::io::Error::other)?;
+    app.run(addr)
 }
 
 /// The key that seals sessions: `APP_SECRET`, or a demo key (anyone who knows it can forge

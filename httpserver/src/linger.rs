@@ -25,7 +25,9 @@ pub(crate) async fn linger<S: AsyncRead + AsyncWrite + Unpin>(
     // Flushes nothing (hyper has written everything); sends FIN if hyper has not.
     let _ = stream.shutdown().await;
     let mut discarded = 0u64;
-    let mut scratch = [0u8; 16 * 1024];
+    // On the heap, and only here: an array would sit in every connection task's future for
+    // the connection's whole life (16 KiB each), though few connections ever linger.
+    let mut scratch = vec![0u8; 16 * 1024];
     let drain = async {
         while discarded < limits.max_bytes {
             match stream.read(&mut scratch).await {
@@ -36,4 +38,26 @@ pub(crate) async fn linger<S: AsyncRead + AsyncWrite + Unpin>(
     };
     let _ = tokio::time::timeout(limits.timeout, drain).await;
     discarded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each connection task embeds this future (whether or not it lingers), so its size is
+    /// paid per open connection.
+    #[tokio::test]
+    async fn the_linger_future_is_small() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut stream = tokio::net::TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let limits = Linger {
+            timeout: Duration::from_millis(1),
+            max_bytes: 1,
+        };
+        let future = linger(&mut stream, limits);
+        let size = std::mem::size_of_val(&future);
+        assert!(size < 1024, "the linger future takes {size} bytes");
+    }
 }
