@@ -25,6 +25,11 @@ pub const ENV_VARIABLES: &[(&str, &str)] = &[
         "keep_alive_timeout, in seconds",
     ),
     ("HTTPSERVER_GRACE_PERIOD", "grace_period, in seconds"),
+    ("HTTPSERVER_DRAIN_PERIOD", "drain_period, in seconds"),
+    (
+        "HTTPSERVER_REUSE_PORT",
+        "reuse_port: 0/false/off or 1/true/on",
+    ),
     (
         "HTTPSERVER_TRUSTED_PROXIES",
         "trusted_proxies, comma-separated networks",
@@ -32,6 +37,14 @@ pub const ENV_VARIABLES: &[(&str, &str)] = &[
     (
         "HTTPSERVER_ACCESS_LOG",
         "access_log: 0/false/off or 1/true/on",
+    ),
+    (
+        "HTTPSERVER_TLS_CERT",
+        "with HTTPSERVER_TLS_KEY: tls from these PEM files (feature tls)",
+    ),
+    (
+        "HTTPSERVER_TLS_KEY",
+        "with HTTPSERVER_TLS_CERT: the private key's PEM file (feature tls)",
     ),
 ];
 
@@ -58,6 +71,15 @@ impl App {
                     v.trim()
                         .parse::<u64>()
                         .map_err(|_| format!("{name}={v:?} is not a whole number"))
+                })
+                .transpose()
+        };
+        let switch = |name: &str| -> Result<Option<bool>, String> {
+            var(name)
+                .map(|v| match v.trim().to_ascii_lowercase().as_str() {
+                    "1" | "true" | "on" | "yes" => Ok(true),
+                    "0" | "false" | "off" | "no" => Ok(false),
+                    _ => Err(format!("{name}={v:?} is not on or off")),
                 })
                 .transpose()
         };
@@ -94,16 +116,37 @@ impl App {
         if let Some(s) = number("HTTPSERVER_GRACE_PERIOD")? {
             self = self.grace_period(Duration::from_secs(s));
         }
+        if let Some(s) = number("HTTPSERVER_DRAIN_PERIOD")? {
+            self = self.drain_period(Duration::from_secs(s));
+        }
+        if let Some(on) = switch("HTTPSERVER_REUSE_PORT")? {
+            self = self.reuse_port(on);
+        }
         if let Some(list) = var("HTTPSERVER_TRUSTED_PROXIES") {
             self = self.trusted_proxies(list.split(',').map(str::trim).filter(|s| !s.is_empty()));
         }
-        if let Some(v) = var("HTTPSERVER_ACCESS_LOG") {
-            let on = match v.trim().to_ascii_lowercase().as_str() {
-                "1" | "true" | "on" | "yes" => true,
-                "0" | "false" | "off" | "no" => false,
-                _ => return Err(format!("HTTPSERVER_ACCESS_LOG={v:?} is not on or off")),
-            };
+        if let Some(on) = switch("HTTPSERVER_ACCESS_LOG")? {
             self = self.access_log(on);
+        }
+        match (var("HTTPSERVER_TLS_CERT"), var("HTTPSERVER_TLS_KEY")) {
+            (None, None) => {}
+            #[cfg(feature = "tls")]
+            (Some(cert), Some(key)) => {
+                let tls = crate::TlsConfig::from_pem_files(cert, key).map_err(|e| e.to_string())?;
+                self = self.tls(tls);
+            }
+            #[cfg(not(feature = "tls"))]
+            (Some(_), Some(_)) => {
+                return Err("HTTPSERVER_TLS_CERT is set, but this build has no TLS: \
+                            enable the `tls` feature of httpserver"
+                    .to_owned())
+            }
+            (Some(_), None) => {
+                return Err("HTTPSERVER_TLS_CERT is set without HTTPSERVER_TLS_KEY".to_owned())
+            }
+            (None, Some(_)) => {
+                return Err("HTTPSERVER_TLS_KEY is set without HTTPSERVER_TLS_CERT".to_owned())
+            }
         }
         Ok(self)
     }
@@ -241,5 +284,43 @@ mod tests {
             .with_vars(vars(&[("HTTPSERVER_TRUSTED_PROXIES", "lb.internal")]))
             .unwrap();
         assert!(bad_proxy.into_core().is_err());
+    }
+
+    #[test]
+    fn restarts_and_tls_come_from_the_environment() {
+        let app = App::new()
+            .with_vars(vars(&[
+                ("HTTPSERVER_DRAIN_PERIOD", "12"),
+                ("HTTPSERVER_REUSE_PORT", "on"),
+            ]))
+            .unwrap();
+        let config = app.into_core().unwrap().config.clone();
+        assert_eq!(config.drain_period, Duration::from_secs(12));
+        assert!(config.reuse_port);
+        let err = App::new()
+            .with_vars(vars(&[("HTTPSERVER_REUSE_PORT", "sometimes")]))
+            .err()
+            .unwrap();
+        assert_eq!(err, "HTTPSERVER_REUSE_PORT=\"sometimes\" is not on or off");
+        let err = App::new()
+            .with_vars(vars(&[("HTTPSERVER_TLS_CERT", "cert.pem")]))
+            .err()
+            .unwrap();
+        assert_eq!(err, "HTTPSERVER_TLS_CERT is set without HTTPSERVER_TLS_KEY");
+        let err = App::new()
+            .with_vars(vars(&[
+                ("HTTPSERVER_TLS_CERT", "/nonexistent/cert.pem"),
+                ("HTTPSERVER_TLS_KEY", "/nonexistent/key.pem"),
+            ]))
+            .err()
+            .unwrap();
+        if cfg!(feature = "tls") {
+            assert!(
+                err.contains("cannot read the TLS certificate file /nonexistent/cert.pem"),
+                "{err}"
+            );
+        } else {
+            assert!(err.contains("enable the `tls` feature"), "{err}");
+        }
     }
 }
