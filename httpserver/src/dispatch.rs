@@ -251,25 +251,30 @@ async fn dispatch(core: &AppCore, incoming: Incoming) -> (Response, bool) {
         Outcome::Unrouted(response) => run_before(&core.before, &request).await.unwrap_or(response),
     };
     // Each step below is skipped when it has nothing to do: a response is a few hundred
-    // bytes, and moving it through an idle step costs more than the check.
+    // bytes, and moving it through an idle step costs more than the check. The steps are
+    // boxed: unboxed, their futures would be part of this one's state, which every
+    // request moves (several times, one copy per enclosing future) whether or not a step
+    // runs.
     let response = if response.is_deferred() {
-        response.resolve(&request).await
+        Box::pin(response.resolve(&request)).await
     } else {
         response
     };
     let response = if response.failure().is_some() {
-        core.errors.settle(&request, response).await
+        Box::pin(core.errors.settle(&request, response)).await
     } else {
         response
     };
     let response = match group {
-        Some(group) if !group.after.is_empty() => run_after(&group.after, &request, response).await,
+        Some(group) if !group.after.is_empty() => {
+            Box::pin(run_after(&group.after, &request, response)).await
+        }
         _ => response,
     };
     let response = if core.after.is_empty() {
         response
     } else {
-        run_after(&core.after, &request, response).await
+        Box::pin(run_after(&core.after, &request, response)).await
     };
     (crate::session::save(&request, response), unread_body)
 }
