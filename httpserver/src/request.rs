@@ -120,7 +120,12 @@ impl Request {
                 version: parts.version,
                 path: parts.path,
                 headers: parts.headers,
-                body: parts.body.map_or_else(OnceLock::new, OnceLock::from),
+                // An empty body reads the same set or not; leaving it unset skips the
+                // `OnceLock` initialisation (a `Once` call) for every body-less request.
+                body: parts
+                    .body
+                    .filter(|body| !body.is_empty())
+                    .map_or_else(OnceLock::new, OnceLock::from),
                 path_params: parts.path_params,
                 client_addr: parts.client_addr,
                 peer_addr: parts.peer_addr,
