@@ -35,6 +35,8 @@ struct IdleTimer {
     running: bool,
     /// Allocated on the first idle wait of the connection, then reset.
     sleep: Option<Pin<Box<Sleep>>>,
+    /// When the current idle wait ends; `sleep` may still be set for an earlier one.
+    deadline: Option<Instant>,
 }
 
 impl ConnIo {
@@ -53,6 +55,7 @@ impl ConnIo {
                 completed_at_last_read: 0,
                 running: false,
                 sleep: None,
+                deadline: None,
             },
         }
     }
@@ -90,15 +93,27 @@ impl IdleTimer {
             // One clock read per idle wait, not per poll.
             let deadline = Instant::now() + timeout;
             match &mut self.sleep {
+                // A timer set for an earlier idle wait is left as it is, and moved only when
+                // it fires (below): moving it on every idle wait, that is after every
+                // response, costs more than the rare early wake-up.
+                Some(sleep) if sleep.deadline() <= deadline => {}
                 Some(sleep) => sleep.as_mut().reset(deadline),
                 None => self.sleep = Some(Box::pin(tokio::time::sleep_until(deadline))),
             }
+            self.deadline = Some(deadline);
             self.running = true;
         }
-        let Some(sleep) = &mut self.sleep else {
+        let (Some(sleep), Some(deadline)) = (&mut self.sleep, self.deadline) else {
             return false;
         };
-        sleep.as_mut().poll(cx).is_ready()
+        if sleep.as_mut().poll(cx).is_pending() {
+            return false;
+        }
+        if sleep.deadline() < deadline {
+            sleep.as_mut().reset(deadline);
+            return sleep.as_mut().poll(cx).is_ready();
+        }
+        true
     }
 }
 
