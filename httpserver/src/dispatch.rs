@@ -217,7 +217,11 @@ async fn dispatch(core: &AppCore, incoming: Incoming) -> (Response, bool) {
         (None, None) => (Outcome::Refused(refuse_target(core, &head)), HashMap::new()),
         (None, Some(path)) => route_request(core, &head, &path),
     };
-    let path = decode_path(head.uri.path()).unwrap_or_else(|| head.uri.path().to_owned());
+    // Without a `%`, decoding gives the path back as it is: no copy of it is made.
+    let raw_path = head.uri.path();
+    let path = raw_path
+        .contains('%')
+        .then(|| decode_path(raw_path).unwrap_or_else(|| raw_path.to_owned()));
     let request = Request::from_parts(RequestParts {
         method: head.method,
         uri: head.uri,

@@ -39,7 +39,8 @@ struct Inner {
     method: Method,
     uri: Uri,
     version: Version,
-    path: String,
+    /// `None` when it is the URI's path as it is (nothing in it was escaped).
+    path: Option<String>,
     headers: HeaderMap,
     /// Empty until read: the body is read after routing and the before hooks accepted the
     /// request (see `set_body`), or given whole when the request is built.
@@ -64,7 +65,9 @@ pub(crate) struct RequestParts {
     pub(crate) method: Method,
     pub(crate) uri: Uri,
     pub(crate) version: Version,
-    pub(crate) path: String,
+    /// The decoded path; `None` when it is the URI's path as it is, which saves a copy of
+    /// it for most requests.
+    pub(crate) path: Option<String>,
     pub(crate) headers: HeaderMap,
     /// `None` while the body is still to be read.
     pub(crate) body: Option<Bytes>,
@@ -153,7 +156,10 @@ impl Request {
 
     /// The path, percent-decoded (`/files/a%20b` is `/files/a b`).
     pub fn path(&self) -> &str {
-        &self.inner.path
+        match &self.inner.path {
+            Some(decoded) => decoded,
+            None => self.inner.uri.path(),
+        }
     }
 
     /// The request target as received, still encoded.
@@ -437,7 +443,7 @@ impl RequestBuilder {
             method: self.method,
             uri: self.uri,
             version: Version::HTTP_11,
-            path,
+            path: Some(path),
             headers: self.headers,
             body: Some(self.body),
             path_params: self.path_params,
