@@ -308,21 +308,19 @@ impl Request {
     /// 415 unless the body is declared as `expected`.
     pub(crate) fn require_content_type(&self, expected: MediaType) -> Result<(), HttpError> {
         let declared = self.header("content-type").unwrap_or("");
-        let essence = declared
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
+        // Compared without case, in place: a lower-cased copy would be an allocation per
+        // request with a body.
+        let essence = declared.split(';').next().unwrap_or("").trim().as_bytes();
+        let is = |name: &str| essence.eq_ignore_ascii_case(name.as_bytes());
         let ok = match expected {
             MediaType::Json => {
-                essence == "application/json"
-                    || essence
-                        .strip_prefix("application/")
-                        .is_some_and(|sub| sub.ends_with("+json"))
+                is("application/json")
+                    || (essence.len() >= "application/+json".len()
+                        && essence[..12].eq_ignore_ascii_case(b"application/")
+                        && essence[essence.len() - 5..].eq_ignore_ascii_case(b"+json"))
             }
-            MediaType::Form => essence == "application/x-www-form-urlencoded",
-            MediaType::Multipart => essence == "multipart/form-data",
+            MediaType::Form => is("application/x-www-form-urlencoded"),
+            MediaType::Multipart => is("multipart/form-data"),
         };
         if ok {
             return Ok(());
