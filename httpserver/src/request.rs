@@ -452,3 +452,47 @@ impl RequestBuilder {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_types_compare_without_case() {
+        let with = |ct: &str| {
+            Request::builder("POST", "/")
+                .header("content-type", ct)
+                .build()
+        };
+        for ok in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            "application/vnd.api+JSON",
+            "APPLICATION/+json",
+        ] {
+            assert!(
+                with(ok).require_content_type(MediaType::Json).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "text/plain",
+            "application/jsonx",
+            "application/+jso",
+            "json",
+            "",
+            "xapplication/a+json",
+        ] {
+            assert!(
+                with(bad).require_content_type(MediaType::Json).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(with("Multipart/Form-Data; boundary=x")
+            .require_content_type(MediaType::Multipart)
+            .is_ok());
+        assert!(with("APPLICATION/X-WWW-FORM-URLENCODED")
+            .require_content_type(MediaType::Form)
+            .is_ok());
+    }
+}
