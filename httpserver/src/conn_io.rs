@@ -60,6 +60,8 @@ struct IdleTimer {
     armed: Option<Wait>,
     /// Allocated on the first timed wait of the connection, then reset.
     sleep: Option<Pin<Box<Sleep>>>,
+    /// When the current idle wait ends; `sleep` may still be set for an earlier one.
+    deadline: Option<Instant>,
 }
 
 impl<S> ConnIo<S> {
@@ -82,6 +84,7 @@ impl<S> ConnIo<S> {
                 head_since: Some(started),
                 armed: None,
                 sleep: None,
+                deadline: None,
             },
         }
     }
@@ -146,13 +149,28 @@ impl IdleTimer {
                     .checked_add(timeout),
             }?;
             match &mut self.sleep {
+                // A timer set for an earlier idle wait is left as it is, and moved only when
+                // it fires (below): moving it on every idle wait, that is after every
+                // response, costs more than the rare early wake-up.
+                Some(sleep) if sleep.deadline() <= deadline => {}
                 Some(sleep) => sleep.as_mut().reset(deadline),
                 None => self.sleep = Some(Box::pin(tokio::time::sleep_until(deadline))),
             }
+            self.deadline = Some(deadline);
             self.armed = Some(wait);
         }
-        let sleep = self.sleep.as_mut()?;
-        sleep.as_mut().poll(cx).is_ready().then_some(expired)
+        let (Some(sleep), Some(deadline)) = (&mut self.sleep, self.deadline) else {
+            return None;
+        };
+        if sleep.as_mut().poll(cx).is_pending() {
+            return None;
+        }
+        if sleep.deadline() < deadline {
+            // Set for an earlier wait: moved now, when it fires.
+            sleep.as_mut().reset(deadline);
+            return sleep.as_mut().poll(cx).is_ready().then_some(expired);
+        }
+        Some(expired)
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::SocketAddr;
 
 use bytes::Bytes;
@@ -129,20 +130,21 @@ where
 }
 
 /// [`answer`] for a request read off an HTTP/1 connection, which must also name its host;
-/// also says whether the body was left unread.
-pub(crate) async fn answer_from_wire<B>(
+/// also says whether the body was left unread. Not an `async fn`: that would be one more
+/// future around the pipeline's, and one more copy of the request head per request.
+pub(crate) fn answer_from_wire<B>(
     core: &AppCore,
     head: http::request::Parts,
     body: B,
     client_addr: SocketAddr,
-) -> (Response, bool)
+) -> impl Future<Output = (Response, bool)> + Send + '_
 where
     B: http_body::Body + Send + 'static,
     B::Data: Send,
     B::Error: Into<BoxError>,
 {
     let checked = check_wire_head(&head);
-    answer_checked(core, head, body, client_addr, checked).await
+    answer_checked(core, head, body, client_addr, checked)
 }
 
 async fn answer_checked<B>(
@@ -178,11 +180,11 @@ where
         peer: client_addr,
         client,
     };
-    let (response, unread_body) = dispatch(core, incoming).await;
+    let (mut response, unread_body) = dispatch(core, incoming).await;
     if let Some(log) = log {
         access_log::finish(log, response.status(), response.known_length());
     }
-    let mut response = response.ending_with(&core.handle);
+    response.end_with(&core.handle);
     // While draining, every connection ends after its answer, so that clients reconnect
     // to a server that stays.
     if unread_body || core.handle.drain_started() {
@@ -215,7 +217,11 @@ async fn dispatch(core: &AppCore, incoming: Incoming) -> (Response, bool) {
         (None, None) => (Outcome::Refused(refuse_target(core, &head)), HashMap::new()),
         (None, Some(path)) => route_request(core, &head, &path),
     };
-    let path = decode_path(head.uri.path()).unwrap_or_else(|| head.uri.path().to_owned());
+    // Without a `%`, decoding gives the path back as it is: no copy of it is made.
+    let raw_path = head.uri.path();
+    let path = raw_path
+        .contains('%')
+        .then(|| decode_path(raw_path).unwrap_or_else(|| raw_path.to_owned()));
     let request = Request::from_parts(RequestParts {
         method: head.method,
         uri: head.uri,
@@ -233,7 +239,8 @@ async fn dispatch(core: &AppCore, incoming: Incoming) -> (Response, bool) {
         Outcome::Routed(route) => route.group_hooks(),
         _ => None,
     };
-    let response = match outcome {
+    // One binding, changed in place below: a new binding per step is a copy per step.
+    let mut response = match outcome {
         // Refused before routing (body over the limit, too slow, undecodable path): no
         // hook that expects a well-formed request sees it.
         Outcome::Refused(response) => response,
@@ -251,27 +258,24 @@ async fn dispatch(core: &AppCore, incoming: Incoming) -> (Response, bool) {
         Outcome::Unrouted(response) => run_before(&core.before, &request).await.unwrap_or(response),
     };
     // Each step below is skipped when it has nothing to do: a response is a few hundred
-    // bytes, and moving it through an idle step costs more than the check.
-    let response = if response.is_deferred() {
-        response.resolve(&request).await
-    } else {
-        response
-    };
-    let response = if response.failure().is_some() {
-        core.errors.settle(&request, response).await
-    } else {
-        response
-    };
-    let response = match group {
-        Some(group) if !group.after.is_empty() => run_after(&group.after, &request, response).await,
-        _ => response,
-    };
-    let response = if core.after.is_empty() {
-        response
-    } else {
-        run_after(&core.after, &request, response).await
-    };
-    (crate::session::save(&request, response), unread_body)
+    // bytes, and moving it through an idle step costs more than the check. The steps are
+    // boxed: unboxed, their futures would be part of this one's state, which every
+    // request moves (several times, one copy per enclosing future) whether or not a step
+    // runs.
+    if response.is_deferred() {
+        response = Box::pin(response.resolve(&request)).await;
+    }
+    if response.failure().is_some() {
+        response = Box::pin(core.errors.settle(&request, response)).await;
+    }
+    if let Some(group) = group.filter(|group| !group.after.is_empty()) {
+        response = Box::pin(run_after(&group.after, &request, response)).await;
+    }
+    if !core.after.is_empty() {
+        response = Box::pin(run_after(&core.after, &request, response)).await;
+    }
+    crate::session::save(&request, &mut response);
+    (response, unread_body)
 }
 
 /// The body, then the handler: the body read in full under the route's limit, or handed to

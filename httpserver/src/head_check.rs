@@ -11,49 +11,126 @@ use crate::error::HttpError;
 /// Why a head is refused, with the status RFC 9110/9112 asks for.
 pub(crate) fn check_head(head: &http::request::Parts) -> Result<(), HttpError> {
     check_method(&head.method)?;
-    check_framing(&head.headers)
+    Framing::of(&head.headers).check()
 }
 
 /// [`check_head`] and the `Host` rules, for requests read off an HTTP/1 connection (the
 /// test client and other servers' requests need not carry a `Host`).
 pub(crate) fn check_wire_head(head: &http::request::Parts) -> Result<(), HttpError> {
-    check_head(head)?;
-    check_host(&head.headers, head.version)
+    check_method(&head.method)?;
+    let framing = Framing::of(&head.headers);
+    framing.check()?;
+    framing.check_host(head.version)
 }
 
 /// RFC 9110 9.1: a method the server does not recognise is 501, not 405 (405 says the
 /// method exists but not on this resource). Methods are case-sensitive, so `get` is one
 /// of these.
 fn check_method(method: &Method) -> Result<(), HttpError> {
-    const KNOWN: [Method; 9] = [
-        Method::GET,
-        Method::HEAD,
-        Method::POST,
-        Method::PUT,
-        Method::DELETE,
-        Method::PATCH,
-        Method::OPTIONS,
-        Method::TRACE,
-        Method::CONNECT,
-    ];
-    if KNOWN.contains(method) {
+    // Comparisons, not a table: a table of `Method`s is built and dropped on every call.
+    let known = *method == Method::GET
+        || *method == Method::POST
+        || *method == Method::HEAD
+        || *method == Method::PUT
+        || *method == Method::DELETE
+        || *method == Method::PATCH
+        || *method == Method::OPTIONS
+        || *method == Method::TRACE
+        || *method == Method::CONNECT;
+    if known {
         Ok(())
     } else {
         Err(HttpError::new(501, "Not Implemented: unknown method"))
     }
 }
 
-/// RFC 9112 3.2: an HTTP/1.1 request without `Host`, and any request with two of them or
-/// an invalid one, MUST get 400. Proxies and virtual hosts route on it, so a request that
-/// could mean two hosts is never guessed at.
-fn check_host(headers: &HeaderMap, version: Version) -> Result<(), HttpError> {
-    let mut hosts = headers.get_all(HOST).iter();
-    match (hosts.next(), hosts.next()) {
-        (None, _) if version == Version::HTTP_11 => Err(bad_host("missing Host header")),
-        (None, _) => Ok(()),
-        (Some(_), Some(_)) => Err(bad_host("more than one Host header")),
-        (Some(host), None) if is_valid_host(host.as_bytes()) => Ok(()),
-        (Some(_), None) => Err(bad_host("invalid Host header")),
+/// What the checks need from the headers, gathered in one walk over them: most requests
+/// carry a handful of headers, and one walk costs less than a hashed lookup per name.
+#[derive(Default)]
+struct Framing<'a> {
+    lengths: usize,
+    invalid_length: bool,
+    codings: usize,
+    chunked: usize,
+    other_coding: bool,
+    hosts: usize,
+    first_host: Option<&'a [u8]>,
+}
+
+impl<'a> Framing<'a> {
+    fn of(headers: &'a HeaderMap) -> Self {
+        let mut framing = Framing::default();
+        for (name, value) in headers {
+            if name == HOST {
+                framing.hosts += 1;
+                framing.first_host.get_or_insert(value.as_bytes());
+            } else if name == CONTENT_LENGTH {
+                framing.lengths += 1;
+                // `1*DIGIT` (RFC 9110 8.6): Rust's integer parsing would also take `+5`.
+                framing.invalid_length |= value.as_bytes().split(|&b| b == b',').any(|n| {
+                    n.trim_ascii().is_empty() || !n.trim_ascii().iter().all(u8::is_ascii_digit)
+                });
+            } else if name == TRANSFER_ENCODING {
+                for coding in value
+                    .as_bytes()
+                    .split(|&b| b == b',')
+                    .map(<[u8]>::trim_ascii)
+                    .filter(|c| !c.is_empty())
+                {
+                    framing.codings += 1;
+                    if coding.eq_ignore_ascii_case(b"chunked") {
+                        framing.chunked += 1;
+                    } else {
+                        framing.other_coding = true;
+                    }
+                }
+            }
+        }
+        framing
+    }
+
+    /// RFC 9112 6.1 and 6.3. hyper has already refused a `Transfer-Encoding` whose last
+    /// coding is not `chunked` (400). What is left: another coding before `chunked` is one
+    /// this server does not implement (501; it would otherwise hand the handler gzip
+    /// bytes), and `chunked` twice, or a `Content-Length` beside a `Transfer-Encoding`, is
+    /// a framing that two parsers may read differently: the way requests are smuggled
+    /// past a proxy.
+    fn check(&self) -> Result<(), HttpError> {
+        if self.invalid_length {
+            return Err(HttpError::new(400, "Bad Request: invalid Content-Length"));
+        }
+        if self.codings == 0 {
+            return Ok(());
+        }
+        if self.other_coding {
+            return Err(HttpError::new(
+                501,
+                "Not Implemented: transfer coding other than chunked",
+            ));
+        }
+        if self.chunked > 1 {
+            return Err(HttpError::new(400, "Bad Request: chunked applied twice"));
+        }
+        if self.lengths > 0 {
+            return Err(HttpError::new(
+                400,
+                "Bad Request: both Content-Length and Transfer-Encoding",
+            ));
+        }
+        Ok(())
+    }
+
+    /// RFC 9112 3.2: an HTTP/1.1 request without `Host`, and any request with two of them
+    /// or an invalid one, MUST get 400. Proxies and virtual hosts route on it, so a request
+    /// that could mean two hosts is never guessed at.
+    fn check_host(&self, version: Version) -> Result<(), HttpError> {
+        match (self.hosts, self.first_host) {
+            (0, _) if version == Version::HTTP_11 => Err(bad_host("missing Host header")),
+            (0, _) => Ok(()),
+            (1, Some(host)) if is_valid_host(host) => Ok(()),
+            (1, _) => Err(bad_host("invalid Host header")),
+            _ => Err(bad_host("more than one Host header")),
+        }
     }
 }
 
@@ -110,53 +187,6 @@ fn is_reg_name_byte(b: u8) -> bool {
                 | b';'
                 | b'='
         )
-}
-
-/// RFC 9112 6.1 and 6.3. hyper has already refused a `Transfer-Encoding` whose last coding
-/// is not `chunked` (400). What is left: another coding before `chunked` is one this
-/// server does not implement (501; it would otherwise hand the handler gzip bytes), and
-/// `chunked` twice, or a `Content-Length` beside a `Transfer-Encoding`, is a framing
-/// that two parsers may read differently: the way requests are smuggled past a proxy.
-fn check_framing(headers: &HeaderMap) -> Result<(), HttpError> {
-    // `1*DIGIT` (RFC 9110 8.6): Rust's integer parsing would also take `+5`.
-    let lengths = headers.get_all(CONTENT_LENGTH).iter();
-    if lengths
-        .flat_map(|v| v.as_bytes().split(|&b| b == b','))
-        .any(|n| n.trim_ascii().is_empty() || !n.trim_ascii().iter().all(u8::is_ascii_digit))
-    {
-        return Err(HttpError::new(400, "Bad Request: invalid Content-Length"));
-    }
-    let mut codings = headers
-        .get_all(TRANSFER_ENCODING)
-        .iter()
-        .flat_map(|v| v.as_bytes().split(|&b| b == b','))
-        .map(<[u8]>::trim_ascii)
-        .filter(|c| !c.is_empty())
-        .peekable();
-    if codings.peek().is_none() {
-        return Ok(());
-    }
-    let mut chunked = 0;
-    for coding in codings {
-        if coding.eq_ignore_ascii_case(b"chunked") {
-            chunked += 1;
-        } else {
-            return Err(HttpError::new(
-                501,
-                "Not Implemented: transfer coding other than chunked",
-            ));
-        }
-    }
-    if chunked > 1 {
-        return Err(HttpError::new(400, "Bad Request: chunked applied twice"));
-    }
-    if headers.contains_key(CONTENT_LENGTH) {
-        return Err(HttpError::new(
-            400,
-            "Bad Request: both Content-Length and Transfer-Encoding",
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

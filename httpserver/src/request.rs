@@ -39,7 +39,8 @@ struct Inner {
     method: Method,
     uri: Uri,
     version: Version,
-    path: String,
+    /// `None` when it is the URI's path as it is (nothing in it was escaped).
+    path: Option<String>,
     headers: HeaderMap,
     /// Empty until read: the body is read after routing and the before hooks accepted the
     /// request (see `set_body`), or given whole when the request is built.
@@ -64,7 +65,9 @@ pub(crate) struct RequestParts {
     pub(crate) method: Method,
     pub(crate) uri: Uri,
     pub(crate) version: Version,
-    pub(crate) path: String,
+    /// The decoded path; `None` when it is the URI's path as it is, which saves a copy of
+    /// it for most requests.
+    pub(crate) path: Option<String>,
     pub(crate) headers: HeaderMap,
     /// `None` while the body is still to be read.
     pub(crate) body: Option<Bytes>,
@@ -120,7 +123,12 @@ impl Request {
                 version: parts.version,
                 path: parts.path,
                 headers: parts.headers,
-                body: parts.body.map_or_else(OnceLock::new, OnceLock::from),
+                // An empty body reads the same set or not; leaving it unset skips the
+                // `OnceLock` initialisation (a `Once` call) for every body-less request.
+                body: parts
+                    .body
+                    .filter(|body| !body.is_empty())
+                    .map_or_else(OnceLock::new, OnceLock::from),
                 path_params: parts.path_params,
                 client_addr: parts.client_addr,
                 peer_addr: parts.peer_addr,
@@ -148,7 +156,10 @@ impl Request {
 
     /// The path, percent-decoded (`/files/a%20b` is `/files/a b`).
     pub fn path(&self) -> &str {
-        &self.inner.path
+        match &self.inner.path {
+            Some(decoded) => decoded,
+            None => self.inner.uri.path(),
+        }
     }
 
     /// The request target as received, still encoded.
@@ -299,21 +310,19 @@ impl Request {
     /// 415 unless the body is declared as `expected`.
     pub(crate) fn require_content_type(&self, expected: MediaType) -> Result<(), HttpError> {
         let declared = self.header("content-type").unwrap_or("");
-        let essence = declared
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
+        // Compared without case, in place: a lower-cased copy would be an allocation per
+        // request with a body.
+        let essence = declared.split(';').next().unwrap_or("").trim().as_bytes();
+        let is = |name: &str| essence.eq_ignore_ascii_case(name.as_bytes());
         let ok = match expected {
             MediaType::Json => {
-                essence == "application/json"
-                    || essence
-                        .strip_prefix("application/")
-                        .is_some_and(|sub| sub.ends_with("+json"))
+                is("application/json")
+                    || (essence.len() >= "application/+json".len()
+                        && essence[..12].eq_ignore_ascii_case(b"application/")
+                        && essence[essence.len() - 5..].eq_ignore_ascii_case(b"+json"))
             }
-            MediaType::Form => essence == "application/x-www-form-urlencoded",
-            MediaType::Multipart => essence == "multipart/form-data",
+            MediaType::Form => is("application/x-www-form-urlencoded"),
+            MediaType::Multipart => is("multipart/form-data"),
         };
         if ok {
             return Ok(());
@@ -434,7 +443,7 @@ impl RequestBuilder {
             method: self.method,
             uri: self.uri,
             version: Version::HTTP_11,
-            path,
+            path: Some(path),
             headers: self.headers,
             body: Some(self.body),
             path_params: self.path_params,
@@ -443,5 +452,49 @@ impl RequestBuilder {
             https: false,
             app: self.app,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_types_compare_without_case() {
+        let with = |ct: &str| {
+            Request::builder("POST", "/")
+                .header("content-type", ct)
+                .build()
+        };
+        for ok in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            "application/vnd.api+JSON",
+            "APPLICATION/+json",
+        ] {
+            assert!(
+                with(ok).require_content_type(MediaType::Json).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "text/plain",
+            "application/jsonx",
+            "application/+jso",
+            "json",
+            "",
+            "xapplication/a+json",
+        ] {
+            assert!(
+                with(bad).require_content_type(MediaType::Json).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(with("Multipart/Form-Data; boundary=x")
+            .require_content_type(MediaType::Multipart)
+            .is_ok());
+        assert!(with("APPLICATION/X-WWW-FORM-URLENCODED")
+            .require_content_type(MediaType::Form)
+            .is_ok());
     }
 }

@@ -342,17 +342,19 @@ impl FromRequest for Session {
 /// Sends a changed session back: a sealed cookie, or its removal when it was emptied. A
 /// session too large for a cookie is a 500 and an error in the log, never a cookie the
 /// browser drops in silence.
-pub(crate) fn save(req: &Request, mut response: Response) -> Response {
+/// Changes `response` in place: it is a few hundred bytes, and most requests have no
+/// session to save.
+pub(crate) fn save(req: &Request, response: &mut Response) {
     let Some(session) = req.get::<Session>() else {
-        return response;
+        return;
     };
     let Some(keys) = req.app().state_arc::<SessionKeys>() else {
-        return response;
+        return;
     };
     let header = {
         let data = session.data();
         if !data.changed {
-            return response;
+            return;
         }
         if data.values.is_empty() {
             Ok(keys.removal())
@@ -372,19 +374,20 @@ pub(crate) fn save(req: &Request, mut response: Response) -> Response {
             );
             tracing::error!("{message}");
             crate::error::report_without_subscriber(format_args!("{message}"));
-            return HttpError::new(500, "Internal Server Error").into_response();
+            *response = HttpError::new(500, "Internal Server Error").into_response();
+            return;
         }
         Err(e) => {
             tracing::error!(path = req.path(), error = %e, "the session cannot be serialized");
-            return HttpError::new(500, "Internal Server Error").into_response();
+            *response = HttpError::new(500, "Internal Server Error").into_response();
+            return;
         }
     };
     match http::HeaderValue::try_from(header) {
         Ok(value) => {
             response.headers_mut().append(SET_COOKIE, value);
-            response
         }
-        Err(_) => HttpError::new(500, "Internal Server Error").into_response(),
+        Err(_) => *response = HttpError::new(500, "Internal Server Error").into_response(),
     }
 }
 

@@ -80,13 +80,12 @@ impl Response {
     }
 
     /// Wires a body that should end on shutdown (an event stream) to `app`'s shutdown.
-    pub(crate) fn ending_with(mut self, app: &AppHandle) -> Self {
+    pub(crate) fn end_with(&mut self, app: &AppHandle) {
         if self.body.ends_on_shutdown() {
             let app = app.clone();
             let body = std::mem::take(&mut self.body);
             self.body = body.end_on(async move { app.shutdown_requested().await });
         }
-        self
     }
 
     pub(crate) fn is_deferred(&self) -> bool {
