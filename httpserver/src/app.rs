@@ -712,7 +712,8 @@ impl App {
         config.trusted_proxies =
             crate::forwarded::TrustedProxies::parse(&self.trusted_proxies).map_err(invalid)?;
         let mut state = self.state;
-        if !self.secret_keys.is_empty() {
+        let sessions = !self.secret_keys.is_empty();
+        if sessions {
             let keys = SessionKeys::new(&self.secret_keys, self.session_cookie).map_err(invalid)?;
             state.insert(TypeId::of::<SessionKeys>(), Arc::new(keys));
         }
@@ -735,6 +736,7 @@ impl App {
             errors: self.errors,
             config,
             handle,
+            sessions,
         }))
     }
 }

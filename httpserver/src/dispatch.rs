@@ -35,6 +35,8 @@ pub(crate) struct AppCore {
     pub(crate) errors: ErrorHandlers,
     pub(crate) config: Config,
     pub(crate) handle: AppHandle,
+    /// The app can seal sessions (it has a secret key): only then is there one to save.
+    pub(crate) sessions: bool,
 }
 
 /// Builds the route table; a route registered twice is an error naming both handlers.
@@ -274,7 +276,9 @@ async fn dispatch(core: &AppCore, incoming: Incoming) -> (Response, bool) {
     if !core.after.is_empty() {
         response = Box::pin(run_after(&core.after, &request, response)).await;
     }
-    crate::session::save(&request, &mut response);
+    if core.sessions {
+        crate::session::save(&request, &mut response);
+    }
     (response, unread_body)
 }
 
