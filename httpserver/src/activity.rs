@@ -6,10 +6,9 @@
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use futures_util::task::AtomicWaker;
 use http_body::{Frame, SizeHint};
 use tokio::sync::Notify;
 
@@ -27,9 +26,6 @@ pub(crate) struct Activity {
     upgraded: AtomicBool,
     /// Woken when the connection's first request starts (a shutdown waits for it).
     first_started: Notify,
-    /// The connection's reader, if it waited while a request was in flight: hyper may
-    /// not read again once the response is written, and the idle timer must start then.
-    reader: AtomicWaker,
 }
 
 impl Activity {
@@ -57,11 +53,6 @@ impl Activity {
             .then(|| self.completed.load(Ordering::Relaxed))
     }
 
-    /// Wakes `waker` when the next request completes.
-    pub(crate) fn wake_on_completion(&self, waker: &Waker) {
-        self.reader.register(waker);
-    }
-
     pub(crate) fn close_early(&self) {
         self.closed_early.store(true, Ordering::Relaxed);
     }
@@ -87,7 +78,6 @@ impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.completed.fetch_add(1, Ordering::Relaxed);
         self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
-        self.0.reader.wake();
     }
 }
 

@@ -128,12 +128,6 @@ impl IdleTimer {
     /// Whether the current wait has lasted its whole timeout (polling registers the
     /// wake-up for when it will have).
     fn expired(&mut self, cx: &mut Context<'_>) -> Option<Expired> {
-        if self.activity.idle_after().is_none() && !self.activity.upgraded() {
-            // A request in flight: time nothing, but be polled again when it completes
-            // (hyper's last read of a response may come just before that).
-            self.activity.wake_on_completion(cx.waker());
-        }
-        // Also after registering: a request may have completed in between.
         let wait = self.wait()?;
         let (timeout, expired) = match wait {
             Wait::Idle(_) => (self.waits.keep_alive?, Expired::Idle),
@@ -237,7 +231,16 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for ConnIo<S> {
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
+        let this = &mut *self;
+        let flushed = Pin::new(&mut this.stream).poll_flush(cx);
+        // hyper flushes after the last bytes of a response, and may not read again until
+        // something wakes it: the idle wait that the response's end starts is armed here,
+        // on this task's waker, instead of waking the task once more per request.
+        if flushed.is_ready() && this.idle.expired(cx).is_some() {
+            // Already due (nothing was registered): let the next read see it.
+            cx.waker().wake_by_ref();
+        }
+        flushed
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
