@@ -74,7 +74,7 @@ pub(crate) async fn serve_connection(
         #[cfg(feature = "tls")]
         Security::Tls(config) => {
             let handshake = tokio::time::timeout(
-                stack.core.config.head_timeout,
+                head_time_left(started, stack.core.config.head_timeout),
                 tokio_rustls::TlsAcceptor::from(config).accept(stream),
             );
             let stream = match before_first_request(handshake, &mut shutdown).await {
@@ -119,6 +119,16 @@ async fn before_first_request<F: Future>(
     }
 }
 
+/// What is left of the first request's head timeout, which runs from the connection's
+/// start: a TLS handshake and the first read share it, as ConnIo's head timer does.
+fn head_time_left(started: tokio::time::Instant, head_timeout: Duration) -> Duration {
+    started
+        .checked_add(head_timeout)
+        .map_or(head_timeout, |due| {
+            due.saturating_duration_since(tokio::time::Instant::now())
+        })
+}
+
 /// What the TLS handshake settled, if there was one.
 #[derive(Clone, Copy)]
 struct Negotiated {
@@ -144,7 +154,10 @@ async fn serve_stream<S>(
         #[cfg(feature = "http2")]
         true => Protocol::Http2(Bytes::new()),
         _ => {
-            let read = read_first_line(&mut stream, core.config.head_timeout);
+            let read = read_first_line(
+                &mut stream,
+                head_time_left(started, core.config.head_timeout),
+            );
             let Some(first) = before_first_request(read, shutdown).await else {
                 return;
             };

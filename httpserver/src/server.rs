@@ -114,7 +114,7 @@ fn accept_queued(
 /// Whether the app was given a TLS configuration: then every connection is HTTPS.
 fn serves_https(core: &AppCore) -> bool {
     #[cfg(feature = "tls")]
-    return core.handle.tls().current().is_some();
+    return core.handle.tls().server_config().is_some();
     #[cfg(not(feature = "tls"))]
     {
         let _ = core;
@@ -127,8 +127,8 @@ fn serves_https(core: &AppCore) -> bool {
 fn security_for_next(core: &AppCore, https: bool) -> Security {
     #[cfg(feature = "tls")]
     if https {
-        if let Some(config) = core.handle.tls().current() {
-            return Security::Tls(config.server_config());
+        if let Some(config) = core.handle.tls().server_config() {
+            return Security::Tls(config);
         }
     }
     let _ = (core, https);

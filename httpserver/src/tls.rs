@@ -105,12 +105,13 @@ impl fmt::Debug for TlsConfig {
 
 impl PemFiles {
     fn load(&self) -> io::Result<Arc<ServerConfig>> {
-        let (cert_name, key_name) = (self.cert.display(), self.key.display());
+        let cert_name = self.cert.display().to_string();
+        let key_name = self.key.display().to_string();
         let cert_pem = read(&self.cert, "certificate")?;
         let key_pem = read(&self.key, "private key")?;
-        let certs = certificates(&cert_pem, &cert_name.to_string())?;
-        let key = private_key(&key_pem, &key_name.to_string())?;
-        server_config(certs, key, &cert_name.to_string(), &key_name.to_string())
+        let certs = certificates(&cert_pem, &cert_name)?;
+        let key = private_key(&key_pem, &key_name)?;
+        server_config(certs, key, &cert_name, &key_name)
     }
 }
 
@@ -193,6 +194,13 @@ impl TlsSlot {
 
     pub(crate) fn current(&self) -> Option<TlsConfig> {
         self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The rustls configuration for the next connection: an `Arc` clone, not the file
+    /// names that come with the whole [`TlsConfig`].
+    pub(crate) fn server_config(&self) -> Option<Arc<ServerConfig>> {
+        let current = self.0.read().unwrap_or_else(|e| e.into_inner());
+        current.as_ref().map(TlsConfig::server_config)
     }
 
     /// Reads the files of the current configuration again; on any error the current one
