@@ -30,18 +30,7 @@ pub(crate) async fn serve(stack: Stack, listener: TcpListener) -> std::io::Resul
         ));
         #[cfg(all(unix, feature = "tls"))]
         if https {
-            use tokio::signal::unix::{signal, SignalKind};
-            // Registered before the first accept, as above: from then on SIGHUP reloads
-            // and never kills the process.
-            match signal(SignalKind::hangup()) {
-                Ok(hangups) => {
-                    tokio::spawn(reload_tls_on_hangup(core.handle.clone(), hangups));
-                }
-                Err(e) => tracing::warn!(
-                    error = %e,
-                    "cannot listen for SIGHUP; reload certificates with AppHandle::reload_tls"
-                ),
-            }
+            listen_for_hangup(&core.handle);
         }
     }
     let mut shutdown = core.handle.shutdown_signal();
@@ -133,6 +122,22 @@ fn security_for_next(core: &AppCore, https: bool) -> Security {
     }
     let _ = (core, https);
     Security::Plain
+}
+
+/// Registers SIGHUP before the first accept, as the termination signals are: from then on
+/// it reloads the certificate and never kills the process.
+#[cfg(all(unix, feature = "tls"))]
+fn listen_for_hangup(handle: &crate::AppHandle) {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::hangup()) {
+        Ok(hangups) => {
+            tokio::spawn(reload_tls_on_hangup(handle.clone(), hangups));
+        }
+        Err(e) => tracing::warn!(
+            error = %e,
+            "cannot listen for SIGHUP; reload certificates with AppHandle::reload_tls"
+        ),
+    }
 }
 
 /// SIGHUP reads the certificate files again (as nginx reloads on it); a failure keeps the
