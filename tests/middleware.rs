@@ -12,7 +12,7 @@ use httpserver::{
     abort, collect_routes, get, post, App, HttpError, IntoResponse, Json, Request, Response, State,
     StreamingResponse,
 };
-use httpserver_suite::{on_both_transports, request, Client, HttpResponse, Transport};
+use httpserver_suite::{on_every_transport, request, Client, HttpResponse, Transport};
 use serde_json::json;
 
 // ---------------------------------------------------------------------------------------
@@ -565,7 +565,7 @@ async fn status_handlers_get_http_errors_and_aborts_as_returned(t: Transport) {
     assert_handled_by_status(&res, 409, "name taken", "/conflict");
     let res = client.get("/teapot").await;
     assert_handled_by_status(&res, 418, "I'm a teapot", "/teapot");
-    assert_eq!(res.status_line, "HTTP/1.1 418 I'm a teapot");
+    res.assert_status_line("HTTP/1.1 418 I'm a teapot");
 }
 
 async fn a_500_handler_gets_a_generic_error_for_other_errors_and_panics(t: Transport) {
@@ -736,7 +736,7 @@ async fn a_panicking_after_hook_is_a_500_and_the_server_keeps_serving(t: Transpo
     assert_eq!(trace.take(), ["handler", "handler"]);
 }
 
-on_both_transports!(
+on_every_transport!(
     hooks_run_in_registration_order_around_the_handler,
     the_first_before_hook_that_answers_short_circuits,
     a_before_hook_error_goes_through_the_error_handlers,
@@ -836,7 +836,7 @@ async fn example_errors_are_json_with_cors(t: Transport) {
     assert_eq!(res.header("access-control-allow-origin"), Some("*"));
 }
 
-on_both_transports!(
+on_every_transport!(
     example_the_auth_hook_guards_every_path,
     example_errors_are_json_with_cors
 );
@@ -864,7 +864,7 @@ async fn the_test_client_answers_exactly_as_the_server() {
         ("GET", "/panic", b""),
         ("GET", "/stream", b""),
     ] {
-        httpserver_suite::exchange_on_both(every_kind, method, target, &[], body).await;
+        httpserver_suite::exchange_on_every(every_kind, method, target, &[], body).await;
     }
 
     let by_status = || with_status_handlers(error_routes());
@@ -891,10 +891,10 @@ async fn the_test_client_answers_exactly_as_the_server() {
             "/stock/apple",
             "/secret",
         ] {
-            httpserver_suite::exchange_on_both(app, "GET", target, &[], b"").await;
-            httpserver_suite::exchange_on_both(app, "GET", target, &[AUTH], b"").await;
+            httpserver_suite::exchange_on_every(app, "GET", target, &[], b"").await;
+            httpserver_suite::exchange_on_every(app, "GET", target, &[AUTH], b"").await;
         }
-        httpserver_suite::exchange_on_both(app, "PUT", "/ok", &[AUTH], b"").await;
-        httpserver_suite::exchange_on_both(app, "POST", "/upload", &[AUTH], &big).await;
+        httpserver_suite::exchange_on_every(app, "PUT", "/ok", &[AUTH], b"").await;
+        httpserver_suite::exchange_on_every(app, "POST", "/upload", &[AUTH], &big).await;
     }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures_util::future::join_all;
 use httpserver::{collect_routes, get, post, route, App, HttpError, Request};
 use httpserver_suite::{
-    exchange_on_both, on_both_transports, request, Case, Client, TestServer, Transport,
+    exchange_on_every, on_every_transport, request, Case, Client, TestServer, Transport,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -390,7 +390,7 @@ async fn shutdown_from_a_handler_stops_the_server() {
         .expect("serve returns Ok");
 }
 
-on_both_transports!(
+on_every_transport!(
     method_path_query_params_and_body,
     no_query_and_no_body,
     other_methods_are_reported,
@@ -486,7 +486,7 @@ async fn sync_handlers_run_on_the_blocking_pool(t: Transport) {
     }
 }
 
-on_both_transports!(
+on_every_transport!(
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     sync_handler_gets_a_usable_request,
     sync_handlers_run_on_the_blocking_pool
@@ -540,7 +540,7 @@ async fn the_test_client_answers_exactly_as_the_server() {
         (sync_app, "GET", "/sync/b%C3%A9?q=1", &[("X-H", "hv")], b""),
     ];
     for (app, method, target, headers, body) in cases {
-        exchange_on_both(app, method, target, headers, body).await;
+        exchange_on_every(app, method, target, headers, body).await;
     }
 }
 

@@ -9,7 +9,7 @@ use httpserver::{
     collect_routes, delete, get, patch, post, put, route, App, Form, Json, Query, Request, State,
 };
 use httpserver_suite::{
-    exchange_on_both, on_both_transports, request, Case, Client, MakeApp, TestServer, Transport,
+    exchange_on_every, on_every_transport, request, Case, Client, MakeApp, TestServer, Transport,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -244,7 +244,7 @@ async fn precedence_static_int_float_string_path(t: Transport) {
     assert_eq!(server.get("/p/300").await.text(), "float 300.0");
 }
 
-on_both_transports!(
+on_every_transport!(
     string_converter_takes_one_nonempty_segment,
     string_converter_accepts_any_fromstr_type,
     int_converter,
@@ -544,7 +544,7 @@ async fn explicit_head_and_options_routes_win_over_the_automatic_ones(t: Transpo
     assert_eq!(res.text(), "custom options");
 }
 
-on_both_transports!(
+on_every_transport!(
     arguments_may_come_in_any_order,
     each_method_attribute_routes_its_method,
     route_with_methods_list,
@@ -832,7 +832,7 @@ async fn several_extractors_and_a_path_parameter(t: Transport) {
         .assert_status(400);
 }
 
-on_both_transports!(
+on_every_transport!(
     state_extractor_shares_one_value,
     json_extractor,
     query_extractor,
@@ -898,7 +898,7 @@ async fn the_test_client_answers_exactly_as_the_server() {
     for (app, targets) in gets {
         for target in targets {
             for method in ["GET", "HEAD", "OPTIONS", "DELETE"] {
-                exchange_on_both(app, method, target, &[], b"").await;
+                exchange_on_every(app, method, target, &[], b"").await;
             }
         }
     }
@@ -951,6 +951,6 @@ async fn the_test_client_answers_exactly_as_the_server() {
         (extractors_app, "PUT", "/things/9?q=z", &[], b"not json"),
     ];
     for (app, method, target, headers, body) in cases {
-        exchange_on_both(app, method, target, headers, body).await;
+        exchange_on_every(app, method, target, headers, body).await;
     }
 }

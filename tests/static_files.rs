@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use httpserver::{collect_routes, get, App, FileResponse, HttpError, Json, Request, State};
 use httpserver_suite::{
-    exchange_on_both, on_both_transports, request, Client, HttpResponse, TestServer, Transport,
+    exchange_on_every, on_every_transport, request, Client, HttpResponse, TestServer, Transport,
 };
 use serde_json::json;
 
@@ -276,7 +276,7 @@ async fn large_file_is_streamed_intact(t: Transport) {
     );
 }
 
-on_both_transports!(
+on_every_transport!(
     files_carry_type_length_and_validators,
     empty_encoded_and_symlinked_inside_files_are_served,
     large_file_is_streamed_intact
@@ -385,7 +385,7 @@ async fn if_match_failures_answer_412(t: Transport) {
     .assert_status(412);
 }
 
-on_both_transports!(
+on_every_transport!(
     if_none_match_answers_304,
     if_modified_since_answers_304_when_not_modified,
     if_match_failures_answer_412
@@ -488,7 +488,7 @@ async fn malformed_multi_and_stale_ranges_send_the_whole_file(t: Transport) {
     assert_file(&res, "text/plain; charset=utf-8", &data);
 }
 
-on_both_transports!(
+on_every_transport!(
     ranges_answer_206_with_exact_bytes,
     unsatisfiable_ranges_answer_416,
     malformed_multi_and_stale_ranges_send_the_whole_file
@@ -580,7 +580,7 @@ async fn an_app_route_under_the_prefix_wins_over_a_file(t: Transport) {
     assert_eq!(fx.read("special.txt"), b"from the file");
 }
 
-on_both_transports!(
+on_every_transport!(
     directories_serve_index_html_and_never_a_listing,
     a_mount_without_root_index_answers_404_at_its_root,
     a_mount_at_the_root_serves_files_and_its_index,
@@ -645,7 +645,7 @@ async fn file_response_download_names(t: Transport) {
     );
 }
 
-on_both_transports!(
+on_every_transport!(
     file_response_serves_and_404s_through_error_handlers,
     file_response_download_names
 );
@@ -773,7 +773,7 @@ async fn no_request_reaches_a_file_outside_the_mount(t: Transport) {
     }
 }
 
-on_both_transports!(no_request_reaches_a_file_outside_the_mount);
+on_every_transport!(no_request_reaches_a_file_outside_the_mount);
 
 /// The same payloads through handlers that take the client's path themselves: as a
 /// `PathBuf` argument (`<name>` and `<path:..>`), and through `FileResponse::from_dir`. A
@@ -810,7 +810,7 @@ async fn client_paths_in_handlers_never_leave_the_directory(t: Transport) {
     assert!(checked >= 150, "{checked} requests");
 }
 
-on_both_transports!(client_paths_in_handlers_never_leave_the_directory);
+on_every_transport!(client_paths_in_handlers_never_leave_the_directory);
 
 // ---------------------------------------------------------------------------------------
 // Both transports, side by side
@@ -827,7 +827,7 @@ async fn the_test_client_answers_exactly_as_the_server() {
     let at_root = || App::new().static_files("/", &fx.root);
     let no_index = || App::new().static_files("/n/", fx.root.join("noindex"));
 
-    let first = exchange_on_both(files, "GET", "/assets/notes.txt", &[], b"").await;
+    let first = exchange_on_every(files, "GET", "/assets/notes.txt", &[], b"").await;
     let etag = first.header("etag").unwrap().to_owned();
     let date = first.header("last-modified").unwrap().to_owned();
     let etag_listed = format!("\"nope\", W/{etag}");
@@ -868,20 +868,20 @@ async fn the_test_client_answers_exactly_as_the_server() {
     gets.extend(TRAVERSALS);
     for target in &gets {
         for method in ["GET", "HEAD"] {
-            exchange_on_both(files, method, target, &[], b"").await;
+            exchange_on_every(files, method, target, &[], b"").await;
         }
     }
     for target in ["/file/missing.txt", "/assets/nothing-here.txt"] {
-        exchange_on_both(with_handler, "GET", target, &[], b"").await;
+        exchange_on_every(with_handler, "GET", target, &[], b"").await;
     }
     for target in ["/", "/notes.txt", "/sub/", "/sub"]
         .iter()
         .chain(ROOT_TRAVERSALS)
     {
-        exchange_on_both(at_root, "GET", target, &[], b"").await;
+        exchange_on_every(at_root, "GET", target, &[], b"").await;
     }
     for target in ["/n/", "/n/file.txt"] {
-        exchange_on_both(no_index, "GET", target, &[], b"").await;
+        exchange_on_every(no_index, "GET", target, &[], b"").await;
     }
 
     let conditional: &[&[(&str, &str)]] = &[
@@ -911,7 +911,7 @@ async fn the_test_client_answers_exactly_as_the_server() {
     ];
     for headers in conditional {
         for method in ["GET", "HEAD"] {
-            exchange_on_both(files, method, "/assets/notes.txt", headers, b"").await;
+            exchange_on_every(files, method, "/assets/notes.txt", headers, b"").await;
         }
     }
     for (target, range) in [
@@ -921,7 +921,7 @@ async fn the_test_client_answers_exactly_as_the_server() {
         ("/assets/link_to_secret.txt", "bytes=0-5"),
         ("/assets/%2e%2e/secret.txt", "bytes=0-5"),
     ] {
-        exchange_on_both(files, "GET", target, &[("Range", range)], b"").await;
+        exchange_on_every(files, "GET", target, &[("Range", range)], b"").await;
     }
 }
 

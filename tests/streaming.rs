@@ -16,8 +16,8 @@ use httpserver::{
     StreamingResponse, TestStream,
 };
 use httpserver_suite::{
-    exchange_on_both, on_both_transports, request, Client, HttpResponse, TestServer, Transport,
-    IO_TIMEOUT,
+    exchange_on_every, on_every_transport, request, Client, H2Response, HttpResponse, TestServer,
+    Transport, IO_TIMEOUT,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -152,6 +152,7 @@ struct Reading {
 enum Reader {
     Socket { raw: Raw, server: TestServer },
     InProcess(TestStream),
+    Http2 { res: H2Response, client: Client },
 }
 
 impl Reading {
@@ -191,6 +192,21 @@ impl Reading {
                     body: Reader::InProcess(res),
                 }
             }
+            Transport::H2c | Transport::H2Tls => {
+                let client = Client::start(app, t).await;
+                let res = client
+                    .open_h2("GET", path, &[], b"")
+                    .await
+                    .expect("an HTTP/2 transport");
+                let head = Head {
+                    status: res.status,
+                    headers: res.headers.clone(),
+                };
+                Reading {
+                    head,
+                    body: Reader::Http2 { res, client },
+                }
+            }
         }
     }
 
@@ -199,6 +215,7 @@ impl Reading {
         match &mut self.body {
             Reader::Socket { raw, .. } => raw.chunk().await,
             Reader::InProcess(res) => res.chunk().await.map(|c| c.to_vec()),
+            Reader::Http2 { res, .. } => res.chunk().await,
         }
     }
 
@@ -221,6 +238,10 @@ impl Reading {
                 drop(res);
                 None
             }
+            Reader::Http2 { res, client } => {
+                drop(res);
+                client.into_server()
+            }
         }
     }
 
@@ -237,7 +258,7 @@ impl Reading {
 /// (each non-empty item as the app produced it) from a second, identical request.
 async fn get_chunked(app: App, t: Transport, path: &str) -> HttpResponse {
     match t {
-        Transport::Socket => {
+        Transport::Socket | Transport::H2c | Transport::H2Tls => {
             let client = Client::start(app, t).await;
             let res = client.get(path).await;
             client.stop().await;
@@ -588,7 +609,7 @@ async fn status_headers_and_content_type_can_be_set(t: Transport) {
     server.stop().await;
 }
 
-on_both_transports!(
+on_every_transport!(
     a_stream_is_sent_chunked_one_chunk_per_item,
     every_item_type_streams_with_its_default_content_type,
     empty_chunks_are_skipped_and_an_empty_stream_is_an_empty_body,
@@ -827,7 +848,7 @@ async fn a_finite_sse_stream_with_keep_alive_ends(t: Transport) {
     server.stop().await;
 }
 
-on_both_transports!(
+on_every_transport!(
     sse_sends_its_headers_and_frames_events_exactly,
     sse_sends_keep_alive_comments_while_idle,
     sse_keep_alive_stops_when_the_events_end,
@@ -912,7 +933,7 @@ async fn channel_events_are_read_as_they_are_sent(t: Transport) {
         );
     }
     let server = res.leave(); // the client goes away
-    if t == Transport::Socket {
+    if t != Transport::InProcess {
         tokio::time::timeout(BOUNDED, tx.closed())
             .await
             .expect("the sender did not see the client leave");
@@ -927,7 +948,7 @@ async fn channel_events_are_read_as_they_are_sent(t: Transport) {
     }
 }
 
-on_both_transports!(
+on_every_transport!(
     events_are_read_one_at_a_time,
     channel_events_are_read_as_they_are_sent
 );
@@ -976,7 +997,7 @@ async fn an_sse_response_can_take_a_status_and_headers_from_a_tuple(t: Transport
     client.stop().await;
 }
 
-on_both_transports!(
+on_every_transport!(
     json_data_stays_on_one_line,
     an_sse_response_can_take_a_status_and_headers_from_a_tuple
 );
@@ -1043,7 +1064,7 @@ async fn the_test_client_answers_exactly_as_the_server() {
         "/sse/tuple",
     ] {
         for method in ["GET", "HEAD"] {
-            exchange_on_both(app, method, path, &[], b"").await;
+            exchange_on_every(app, method, path, &[], b"").await;
         }
     }
 }

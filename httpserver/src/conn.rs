@@ -10,6 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use http::header::{HeaderValue, CONTENT_LENGTH, HOST};
+use http::StatusCode;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::{service_fn, Service};
@@ -24,6 +26,7 @@ use crate::dispatch::BodyLeftUnread;
 use crate::first_line::{read_first_line, FirstLine, VERSION_NOT_SUPPORTED};
 use crate::linger::linger;
 use crate::reclaim::Reclaim;
+use crate::response::Body;
 use crate::server::stopped;
 use crate::stack::{Origin, Stack};
 
@@ -238,8 +241,11 @@ impl Wire<'_> {
             if over_tls {
                 req.extensions_mut().insert(OverTls);
             }
+            host_from_authority(&mut req);
+            let head_request = req.method() == http::Method::HEAD;
             async move {
-                let res = stack.call(req, Origin::Wire, peer).await;
+                let mut res = stack.call(req, Origin::Wire, peer).await;
+                bodiless_where_required(&mut res, head_request);
                 if res.extensions().get::<BodyLeftUnread>().is_some() {
                     activity.close_early();
                 }
@@ -249,6 +255,41 @@ impl Wire<'_> {
                 Ok::<_, Infallible>(res.map(|body| TrackedBody::new(body, in_flight)))
             }
         })
+    }
+}
+
+/// A response as it goes on the wire: to HEAD, its headers (with the length its body
+/// would have had) and no body; with a status that forbids content (204, 304, RFC 9110
+/// §6.4.1), neither body nor length. HTTP/1.1's framing drops these bodies by itself;
+/// HTTP/2's does not, and a HEADERS frame without END_STREAM answering HEAD is a protocol
+/// error to the client.
+fn bodiless_where_required(res: &mut http::Response<Body>, head_request: bool) {
+    let status = res.status();
+    if status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
+        res.headers_mut().remove(CONTENT_LENGTH);
+    } else if head_request {
+        if !res.headers().contains_key(CONTENT_LENGTH) {
+            if let Some(len) = http_body::Body::size_hint(res.body()).exact() {
+                res.headers_mut().insert(CONTENT_LENGTH, len.into());
+            }
+        }
+    } else {
+        return;
+    }
+    *res.body_mut() = Body::empty();
+}
+
+/// An HTTP/2 request names its host in `:authority`, which hyper keeps in the URI: the app
+/// sees it as the `Host` header, as an HTTP/1.1 request has it (RFC 9113 §8.3.1).
+fn host_from_authority<B>(req: &mut http::Request<B>) {
+    if req.version() == http::Version::HTTP_2 && !req.headers().contains_key(HOST) {
+        let authority = req
+            .uri()
+            .authority()
+            .map(|a| HeaderValue::from_str(a.as_str()));
+        if let Some(Ok(host)) = authority {
+            req.headers_mut().insert(HOST, host);
+        }
     }
 }
 

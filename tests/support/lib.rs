@@ -9,9 +9,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
+mod h2;
 pub mod session_demo;
 mod transport;
-pub use transport::{exchange, exchange_on_both, Case, Client, MakeApp, Transport};
+pub use h2::{h2_exchange, h2_open, H2Response, TestCertificate};
+pub use transport::{exchange, exchange_on_every, Case, Client, MakeApp, Transport};
 
 /// What the app logs (at `filter`, e.g. `"info"` or `"httpserver::access=info"`) while `f`
 /// runs on this thread, as plain text lines.
@@ -355,6 +357,19 @@ impl HttpResponse {
             .collect();
         methods.sort();
         methods
+    }
+
+    /// Asserts the HTTP/1.1 status line `expected` (`HTTP/1.1 418 I'm a teapot`); over
+    /// HTTP/2, which has no reason phrase, the status code alone (`HTTP/2 418`).
+    #[track_caller]
+    pub fn assert_status_line(&self, expected: &str) -> &Self {
+        if self.status_line.starts_with("HTTP/2") {
+            let code = expected.split(' ').nth(1).unwrap_or_default();
+            assert_eq!(self.status_line, format!("HTTP/2 {code}"), "{self:?}");
+        } else {
+            assert_eq!(self.status_line, expected, "{self:?}");
+        }
+        self
     }
 
     /// Asserts the status, with the whole response in the message when it differs.

@@ -1,6 +1,7 @@
-//! One request, two roads: over a real socket ([`TestServer`]) or through the in-process
-//! test client (`app.test_client()`), read back as the same [`HttpResponse`], so that a
-//! test whose subject is not the wire runs on both and proves they agree.
+//! One request, four roads: HTTP/1.1 over a real socket ([`TestServer`]), HTTP/2 with prior
+//! knowledge (h2c), HTTP/2 over TLS (ALPN `h2`), or through the in-process test client
+//! (`app.test_client()`), each read back as the same [`HttpResponse`], so that a test whose
+//! subject is not one protocol runs on all of them and proves they agree.
 //!
 //! ```no_run
 //! use httpserver::App;
@@ -10,13 +11,15 @@
 //!     let client = Client::start(App::new(), t).await;
 //!     client.get("/nope").await.assert_status(404);
 //! }
-//! // `#[tokio::test]`s named `the_test::socket` and `the_test::in_process`:
-//! httpserver_suite::on_both_transports!(the_test);
+//! // `#[tokio::test]`s named `the_test::socket`, `the_test::in_process`, `the_test::h2c`
+//! // and `the_test::h2_tls`:
+//! httpserver_suite::on_every_transport!(the_test);
 //! ```
 
 use bytes::Bytes;
 use httpserver::{App, Method, TestClient, TestResponse};
 
+use crate::h2::{h2_exchange, h2_open, H2Response, TestCertificate};
 use crate::{request_bytes, HttpResponse, TestServer};
 
 /// How a request reaches the app.
@@ -26,16 +29,31 @@ pub enum Transport {
     Socket,
     /// `app.test_client()`: the same pipeline, no socket.
     InProcess,
+    /// HTTP/2 in cleartext with prior knowledge, on the same port as HTTP/1.1.
+    H2c,
+    /// HTTP/2 over TLS, chosen by ALPN, with a certificate made for the test.
+    H2Tls,
 }
 
 impl Transport {
-    /// Both, socket first.
-    pub const ALL: [Transport; 2] = [Transport::Socket, Transport::InProcess];
+    /// All four, HTTP/1.1 over the socket first.
+    pub const ALL: [Transport; 4] = [
+        Transport::Socket,
+        Transport::InProcess,
+        Transport::H2c,
+        Transport::H2Tls,
+    ];
+
+    /// Whether requests go over HTTP/2.
+    pub fn is_http2(self) -> bool {
+        matches!(self, Transport::H2c | Transport::H2Tls)
+    }
 }
 
-/// An app ready to answer, over either transport. Every request carries the same header
-/// lines on both: `Host: test`, the extra headers, `Content-Length` when there is a body,
-/// and `Connection: close`; so the app sees the same request whichever road it took.
+/// An app ready to answer, over any transport. Every request carries the same headers on
+/// each: `Host: test` (`:authority` over HTTP/2), the extra headers, `Content-Length` when
+/// there is a body, and over HTTP/1.1 `Connection: close`; so the app sees the same request
+/// whichever road it took.
 pub struct Client {
     inner: Inner,
 }
@@ -43,14 +61,21 @@ pub struct Client {
 enum Inner {
     Socket(TestServer),
     InProcess(TestClient),
+    H2c(TestServer),
+    H2Tls(TestServer, tokio_rustls::TlsConnector),
 }
 
 impl Client {
-    /// Serves `app` over `transport` (on a free port for [`Transport::Socket`]).
+    /// Serves `app` over `transport` (on a free port, but in process).
     pub async fn start(app: App, transport: Transport) -> Client {
         let inner = match transport {
             Transport::Socket => Inner::Socket(TestServer::start(app).await),
             Transport::InProcess => Inner::InProcess(app.test_client()),
+            Transport::H2c => Inner::H2c(TestServer::start(app).await),
+            Transport::H2Tls => {
+                let cert = TestCertificate::new();
+                Inner::H2Tls(TestServer::start(app.tls(cert.server)).await, cert.client)
+            }
         };
         Client { inner }
     }
@@ -59,14 +84,17 @@ impl Client {
         match self.inner {
             Inner::Socket(_) => Transport::Socket,
             Inner::InProcess(_) => Transport::InProcess,
+            Inner::H2c(_) => Transport::H2c,
+            Inner::H2Tls(..) => Transport::H2Tls,
         }
     }
 
-    /// The server, for the socket transport (to open a connection of one's own).
+    /// The server, for the HTTP/1.1 socket transport (to open a connection of one's own
+    /// and speak HTTP/1.1 byte for byte).
     pub fn server(&self) -> Option<&TestServer> {
         match &self.inner {
             Inner::Socket(server) => Some(server),
-            Inner::InProcess(_) => None,
+            _ => None,
         }
     }
 
@@ -129,21 +157,55 @@ impl Client {
                     .await;
                 HttpResponse::from_test_response(&res)
             }
+            Inner::H2c(server) => {
+                h2_exchange(server.addr, None, method, target, headers, body).await
+            }
+            Inner::H2Tls(server, tls) => {
+                h2_exchange(server.addr, Some(tls), method, target, headers, body).await
+            }
         }
     }
 
-    /// Stops the server (socket transport); nothing to do in process.
+    /// Sends a request over HTTP/2 and returns once its response head has arrived, for a
+    /// body read frame by frame. `None` on the other transports.
+    pub async fn open_h2(
+        &self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Option<H2Response> {
+        let (server, tls) = match &self.inner {
+            Inner::H2c(server) => (server, None),
+            Inner::H2Tls(server, tls) => (server, Some(tls)),
+            _ => return None,
+        };
+        Some(h2_open(server.addr, tls, method, target, headers, body).await)
+    }
+
+    /// The server, on every transport but in process.
+    pub fn into_server(self) -> Option<TestServer> {
+        match self.inner {
+            Inner::Socket(server) | Inner::H2c(server) | Inner::H2Tls(server, _) => Some(server),
+            Inner::InProcess(_) => None,
+        }
+    }
+
+    /// Stops the server; nothing to do in process.
     pub async fn stop(self) {
-        if let Inner::Socket(server) = self.inner {
-            server.stop().await.expect("server stops cleanly");
+        match self.inner {
+            Inner::Socket(server) | Inner::H2c(server) | Inner::H2Tls(server, _) => {
+                server.stop().await.expect("server stops cleanly")
+            }
+            Inner::InProcess(_) => {}
         }
     }
 }
 
-/// Builds a fresh app, for [`exchange_on_both`] tables.
+/// Builds a fresh app, for [`exchange_on_every`] tables.
 pub type MakeApp = fn() -> App;
 
-/// A request of an [`exchange_on_both`] table: the app, method, target, extra headers, body.
+/// A request of an [`exchange_on_every`] table: the app, method, target, extra headers, body.
 pub type Case<'a> = (
     MakeApp,
     &'a str,
@@ -168,8 +230,8 @@ pub async fn exchange(
 }
 
 /// Sends the same request to a fresh `make_app()` over each transport, asserts that the
-/// responses agree (see [`HttpResponse::assert_same_as`]) and returns the socket's.
-pub async fn exchange_on_both(
+/// responses agree (see [`HttpResponse::assert_same_as`]) and returns the HTTP/1.1 socket's.
+pub async fn exchange_on_every(
     make_app: impl Fn() -> App,
     method: &str,
     target: &str,
@@ -177,16 +239,10 @@ pub async fn exchange_on_both(
     body: &[u8],
 ) -> HttpResponse {
     let wire = exchange(make_app(), Transport::Socket, method, target, headers, body).await;
-    let in_process = exchange(
-        make_app(),
-        Transport::InProcess,
-        method,
-        target,
-        headers,
-        body,
-    )
-    .await;
-    in_process.assert_same_as(&wire, &format!("{method} {target}"));
+    for transport in &Transport::ALL[1..] {
+        let other = exchange(make_app(), *transport, method, target, headers, body).await;
+        other.assert_same_as(&wire, &format!("{method} {target} ({transport:?})"));
+    }
     wire
 }
 
@@ -233,11 +289,16 @@ impl HttpResponse {
             .collect()
     }
 
-    /// Asserts that two responses to the same request are the same: status line, the
-    /// app's headers (in order) and body.
+    /// Asserts that two responses to the same request are the same: status (the whole
+    /// status line between two HTTP/1.1 responses), the app's headers (in order) and body.
     #[track_caller]
     pub fn assert_same_as(&self, other: &HttpResponse, what: &str) {
-        assert_eq!(self.status_line, other.status_line, "{what}: status line");
+        let http2 = |res: &HttpResponse| res.status_line.starts_with("HTTP/2");
+        if http2(self) || http2(other) {
+            assert_eq!(self.status, other.status, "{what}: status");
+        } else {
+            assert_eq!(self.status_line, other.status_line, "{what}: status line");
+        }
         assert_eq!(self.app_headers(), other.app_headers(), "{what}: headers");
         assert!(
             self.body == other.body,
@@ -248,12 +309,12 @@ impl HttpResponse {
     }
 }
 
-/// For each async fn `name(t: Transport)` listed, a module `name` with two tests,
-/// `name::socket` and `name::in_process`, that run it over each transport. A test
-/// attribute other than `#[tokio::test]` may come first, for them all:
-/// `on_both_transports!(#[tokio::test(flavor = "multi_thread")] a, b);`.
+/// For each async fn `name(t: Transport)` listed, a module `name` with four tests,
+/// `name::socket`, `name::in_process`, `name::h2c` and `name::h2_tls`, that run it over
+/// each transport. A test attribute other than `#[tokio::test]` may come first, for them
+/// all: `on_every_transport!(#[tokio::test(flavor = "multi_thread")] a, b);`.
 #[macro_export]
-macro_rules! on_both_transports {
+macro_rules! on_every_transport {
     (#[$test:meta] $($name:ident),+ $(,)?) => {
         $(
             mod $name {
@@ -266,10 +327,20 @@ macro_rules! on_both_transports {
                 async fn in_process() {
                     super::$name($crate::Transport::InProcess).await
                 }
+
+                #[$test]
+                async fn h2c() {
+                    super::$name($crate::Transport::H2c).await
+                }
+
+                #[$test]
+                async fn h2_tls() {
+                    super::$name($crate::Transport::H2Tls).await
+                }
             }
         )+
     };
     ($($name:ident),+ $(,)?) => {
-        $crate::on_both_transports!(#[tokio::test] $($name),+);
+        $crate::on_every_transport!(#[tokio::test] $($name),+);
     };
 }
