@@ -44,6 +44,7 @@ pub(crate) struct Config {
     pub(crate) drain_period: Duration,
     pub(crate) reuse_port: bool,
     pub(crate) trusted_proxies: crate::forwarded::TrustedProxies,
+    pub(crate) multipart: crate::multipart::MultipartLimits,
     #[cfg(feature = "ws")]
     pub(crate) ws_max_message_size: usize,
 }
@@ -66,6 +67,7 @@ impl Default for Config {
             drain_period: Duration::from_secs(5),
             reuse_port: false,
             trusted_proxies: crate::forwarded::TrustedProxies::default(),
+            multipart: crate::multipart::MultipartLimits::default(),
             #[cfg(feature = "ws")]
             ws_max_message_size: crate::ws::DEFAULT_MAX_MESSAGE_SIZE,
         }
@@ -372,6 +374,43 @@ impl App {
     /// as soon as it is known to be too large, without reading the rest.
     pub fn max_body_size(mut self, bytes: usize) -> Self {
         self.config.max_body_size = bytes;
+        self
+    }
+
+    /// The most bytes of a [`Multipart`](crate::Multipart) body's preamble and of each
+    /// part's header block, up to its blank line (default 8 KiB). Without this bound a
+    /// client could make the parser hold the whole body while it looks for the end of a
+    /// header block; past it the request gets a 413 naming this setting.
+    ///
+    /// ```
+    /// let app = httpserver::App::new().max_multipart_header_size(16 * 1024);
+    /// ```
+    pub fn max_multipart_header_size(mut self, bytes: usize) -> Self {
+        self.config.multipart.framing.header_size = bytes;
+        self
+    }
+
+    /// The most parts in one [`Multipart`](crate::Multipart) body (default 1,000); past it
+    /// the request gets a 413 naming this setting.
+    ///
+    /// ```
+    /// let app = httpserver::App::new().max_multipart_parts(50);
+    /// ```
+    pub fn max_multipart_parts(mut self, parts: usize) -> Self {
+        self.config.multipart.framing.parts = parts;
+        self
+    }
+
+    /// The most bytes of a [`Multipart`](crate::Multipart) field that is not a file
+    /// (default 1 MiB): form values are read into memory, files are streamed and bounded
+    /// by the route's `max_body_size` alone. Past it, reading the field fails with a 413
+    /// naming the field and this setting.
+    ///
+    /// ```
+    /// let app = httpserver::App::new().max_form_field_size(64 * 1024);
+    /// ```
+    pub fn max_form_field_size(mut self, bytes: usize) -> Self {
+        self.config.multipart.field_size = bytes;
         self
     }
 
@@ -712,6 +751,10 @@ impl App {
         config.trusted_proxies =
             crate::forwarded::TrustedProxies::parse(&self.trusted_proxies).map_err(invalid)?;
         let mut state = self.state;
+        state.insert(
+            TypeId::of::<crate::multipart::MultipartLimits>(),
+            Arc::new(config.multipart),
+        );
         let sessions = !self.secret_keys.is_empty();
         if sessions {
             let keys = SessionKeys::new(&self.secret_keys, self.session_cookie).map_err(invalid)?;

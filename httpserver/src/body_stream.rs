@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::Stream;
-use http::header::CONTENT_LENGTH;
 use http::HeaderMap;
 use http_body::Body as HttpBody;
 use http_body_util::combinators::UnsyncBoxBody;
@@ -20,7 +19,7 @@ use tokio::time::Sleep;
 
 use crate::error::{BoxError, HttpError};
 use crate::extract::FromRequest;
-use crate::read_body::BodyError;
+use crate::read_body::{declared_over, BodyError};
 use crate::request::Request;
 
 /// A body not read yet, whatever type the server, the tower service or the test client
@@ -75,11 +74,7 @@ impl BodyStream {
         limit: usize,
         idle_timeout: Duration,
     ) -> Self {
-        let declared_too_large = headers
-            .get(CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .is_some_and(|len| len > limit as u64);
+        let declared_too_large = declared_over(headers, limit);
         BodyStream {
             body: Some(body),
             limit,
@@ -191,6 +186,7 @@ impl FromRequest for BodyStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::header::CONTENT_LENGTH;
     use http_body_util::StreamBody;
 
     fn chunks(n: usize, size: usize) -> PendingBody {

@@ -20,7 +20,7 @@ use crate::group::GroupHooks;
 use crate::head_check::{check_head, check_wire_head};
 use crate::hooks::{run_after, run_before, AfterHook, BeforeHook};
 use crate::path::{decode_path, routing_path, unescape_segment};
-use crate::read_body::{read_body, BodyTimeouts};
+use crate::read_body::{declared_over, read_body, BodyError, BodyTimeouts};
 use crate::request::{Request, RequestParts};
 use crate::response::{Body, IntoResponse, Response};
 use crate::route::Route;
@@ -295,6 +295,11 @@ async fn run_route(
     };
     let limit = route.max_body_size().unwrap_or(core.config.max_body_size);
     let config = &core.config;
+    if declared_over(request.headers(), limit) {
+        // Streamed routes too: the handler and its side effects never start for a body
+        // the client has already said is too large.
+        return (HttpError::from(BodyError::TooLarge).into_response(), true);
+    }
     if route.streams_body() {
         let idle = config.body_timeout;
         request.set_body_stream(BodyStream::new(body, request.headers(), limit, idle));

@@ -52,7 +52,7 @@ where
 {
     let mut body = std::pin::pin!(body);
     let declared = declared_length(headers);
-    if declared.is_some_and(|len| len > limit as u64) {
+    if declared_over(headers, limit) {
         return Err(BodyError::TooLarge);
     }
     if body.is_end_stream() {
@@ -103,6 +103,12 @@ where
 fn far(from: Instant, timeout: Duration) -> Instant {
     from.checked_add(timeout)
         .unwrap_or_else(|| from + Duration::from_secs(86_400 * 365 * 30))
+}
+
+/// Whether the request's `Content-Length` already says its body is over `limit`: then it is
+/// refused before a byte of it is read, and before any handler runs.
+pub(crate) fn declared_over(headers: &HeaderMap, limit: usize) -> bool {
+    declared_length(headers).is_some_and(|len| len > limit as u64)
 }
 
 fn declared_length(headers: &HeaderMap) -> Option<u64> {

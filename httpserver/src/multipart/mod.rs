@@ -1,5 +1,8 @@
 //! `multipart/form-data` bodies (file uploads), read field by field as they arrive, on the
-//! `multer` parser; the body's limits hold while it streams.
+//! `multer` parser; the body's limits hold while it streams, and its framing is bounded
+//! before the parser buffers it.
+
+mod framing;
 
 use std::path::Path;
 
@@ -11,12 +14,20 @@ use crate::body_stream::BodyStream;
 use crate::error::HttpError;
 use crate::extract::FromRequest;
 use crate::request::Request;
+use framing::{Framing, FramingCheck, FramingLimits};
 
 /// A `multipart/form-data` body, field by field, as it arrives: uploads are never held
 /// whole in memory (stream a file to disk with [`Field::save_to`]). A handler taking it
 /// gets the body unread, under the route's `max_body_size` (413 while it streams) and
 /// `body_timeout` between two reads (408). A body that is not `multipart/form-data` is a
 /// 415; one without a boundary, or malformed or cut short, a 400.
+///
+/// The framing has bounds of its own, each a 413 whose message names its setting:
+/// a part's header block (and the preamble) ends within
+/// [`App::max_multipart_header_size`](crate::App::max_multipart_header_size) (8 KiB),
+/// a body has at most [`App::max_multipart_parts`](crate::App::max_multipart_parts)
+/// parts (1,000), and a field that is not a file holds at most
+/// [`App::max_form_field_size`](crate::App::max_form_field_size) bytes (1 MiB).
 ///
 /// ```
 /// use std::path::Path;
@@ -40,13 +51,18 @@ use crate::request::Request;
 /// ```
 pub struct Multipart {
     inner: multer::Multipart<'static>,
+    field_size: usize,
 }
 
 impl Multipart {
     /// The next field, `None` after the last.
     pub async fn next_field(&mut self) -> Result<Option<Field>, HttpError> {
         let field = self.inner.next_field().await.map_err(to_http_error)?;
-        Ok(field.map(|inner| Field { inner }))
+        Ok(field.map(|inner| Field {
+            limit: inner.file_name().is_none().then_some(self.field_size),
+            inner,
+            received: 0,
+        }))
     }
 }
 
@@ -62,16 +78,45 @@ impl FromRequest for Multipart {
         let content_type = req.header("content-type").unwrap_or("");
         let boundary = multer::parse_boundary(content_type)
             .map_err(|_| HttpError::new(400, "multipart/form-data without a boundary parameter"))?;
+        let limits = req
+            .app()
+            .state_arc::<MultipartLimits>()
+            .map_or_else(MultipartLimits::default, |limits| *limits);
         let body = BodyStream::from_request(req).await?;
+        let framing = Framing::new(&boundary, limits.framing);
         Ok(Multipart {
-            inner: multer::Multipart::new(body, boundary),
+            inner: multer::Multipart::new(FramingCheck::new(body, framing), boundary),
+            field_size: limits.field_size,
         })
+    }
+}
+
+/// The app's bounds on multipart bodies, beside the body's own size limit.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MultipartLimits {
+    pub(crate) framing: FramingLimits,
+    /// The most bytes of a field that is not a file.
+    pub(crate) field_size: usize,
+}
+
+impl Default for MultipartLimits {
+    fn default() -> Self {
+        MultipartLimits {
+            framing: FramingLimits {
+                header_size: 8 * 1024,
+                parts: 1000,
+            },
+            field_size: 1024 * 1024,
+        }
     }
 }
 
 /// One field of a [`Multipart`] body: a form value, or a file with its client-given name.
 pub struct Field {
     inner: multer::Field<'static>,
+    /// For a field that is not a file, the most bytes it may hold.
+    limit: Option<usize>,
+    received: usize,
 }
 
 impl Field {
@@ -96,9 +141,25 @@ impl Field {
         self.inner.headers()
     }
 
-    /// The next piece of the field's data, `None` at its end.
+    /// The next piece of the field's data, `None` at its end. A field that is not a file
+    /// fails with a 413 once it passes
+    /// [`App::max_form_field_size`](crate::App::max_form_field_size).
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, HttpError> {
-        self.inner.chunk().await.map_err(to_http_error)
+        let chunk = self.inner.chunk().await.map_err(to_http_error)?;
+        if let (Some(limit), Some(chunk)) = (self.limit, &chunk) {
+            self.received = self.received.saturating_add(chunk.len());
+            if self.received > limit {
+                return Err(HttpError::new(
+                    413,
+                    format!(
+                        "form field `{}` is over the {limit}-byte limit of a field that is \
+                         not a file (max_form_field_size)",
+                        self.name().unwrap_or("")
+                    ),
+                ));
+            }
+        }
+        Ok(chunk)
     }
 
     /// The rest of the field's data, in memory (mind the route's `max_body_size`).
