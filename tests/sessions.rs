@@ -550,3 +550,133 @@ fn a_group_route_that_clashes_with_another_route_refuses_to_start() {
     assert!(err.to_string().contains("`clash`"), "{err}");
     assert!(err.to_string().contains("`dashboard`"), "{err}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Duplicate cookies, sealed expiry and revocation, on every transport
+// ---------------------------------------------------------------------------------------
+
+use httpserver_suite::{on_every_transport, Client, HttpResponse, Transport};
+
+#[post("/sign-in/<name>")]
+async fn sign_in(name: String, session: Session, generations: State<Generations>) -> String {
+    let generation = generations.current(&name);
+    let _ = session.insert("user", &name);
+    let _ = session.insert("generation", &generation);
+    format!("signed in as {name}")
+}
+
+#[post("/sign-out")]
+async fn sign_out(session: Session, generations: State<Generations>) -> &'static str {
+    if let Some(user) = session.get::<String>("user") {
+        generations.bump(&user);
+    }
+    session.clear();
+    "signed out"
+}
+
+#[get("/who")]
+async fn who(session: Session) -> String {
+    session
+        .get::<String>("user")
+        .unwrap_or_else(|| "nobody".to_owned())
+}
+
+/// user -> session generation, as a users table would keep it.
+#[derive(Clone, Default)]
+struct Generations(std::sync::Arc<Mutex<std::collections::HashMap<String, u64>>>);
+
+impl Generations {
+    fn current(&self, user: &str) -> u64 {
+        let table = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        table.get(user).copied().unwrap_or(0)
+    }
+
+    fn bump(&self, user: &str) {
+        let mut table = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *table.entry(user.to_owned()).or_default() += 1;
+    }
+}
+
+fn revocable_app(check: bool) -> App {
+    let generations = Generations::default();
+    let app = App::new()
+        .secret_key(KEY)
+        .routes(collect_routes![sign_in, sign_out, who])
+        .state(generations.clone())
+        .access_log(false);
+    if !check {
+        return app;
+    }
+    app.session_check(move |_req: &Request, session: &Session| {
+        let current = session
+            .get::<String>("user")
+            .map(|user| generations.current(&user));
+        let sealed = session.get::<u64>("generation");
+        async move { current.is_some() && current == sealed }
+    })
+}
+
+/// The `name=value` of the response's session cookie.
+fn session_pair(res: &HttpResponse) -> String {
+    let set_cookie = res
+        .headers
+        .iter()
+        .find(|(k, v)| k == "set-cookie" && v.starts_with("session="))
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| panic!("no session cookie in {res:?}"));
+    set_cookie.split(';').next().unwrap_or_default().to_owned()
+}
+
+async fn who_with(client: &Client, cookie: &str) -> String {
+    client
+        .call_with("GET", "/who", &[("cookie", cookie)], "")
+        .await
+        .text()
+}
+
+/// A cookie of the session's name planted before the real one (from a sibling subdomain,
+/// or with a longer Path) does not log the user out: each is tried.
+async fn the_first_session_cookie_that_unseals_wins(t: Transport) {
+    let client = Client::start(revocable_app(false), t).await;
+    let pair = session_pair(&client.call("POST", "/sign-in/ann", "").await);
+    assert_eq!(who_with(&client, &pair).await, "ann");
+    let planted = format!("session=garbage; {pair}");
+    assert_eq!(who_with(&client, &planted).await, "ann", "{t:?}");
+    let after = format!("{pair}; session=garbage");
+    assert_eq!(who_with(&client, &after).await, "ann", "{t:?}");
+    client.stop().await;
+}
+
+/// With a generation check, a cookie copied before a logout no longer authenticates
+/// after it, and the browser is told to drop it; without one, it still would.
+async fn a_session_check_revokes_a_copied_cookie_at_logout(t: Transport) {
+    for check in [false, true] {
+        let client = Client::start(revocable_app(check), t).await;
+        let copied = session_pair(&client.call("POST", "/sign-in/ann", "").await);
+        let res = client
+            .call_with("POST", "/sign-out", &[("cookie", &copied)], "")
+            .await;
+        assert_eq!(res.text(), "signed out");
+        let replay = client
+            .call_with("GET", "/who", &[("cookie", &copied)], "")
+            .await;
+        if check {
+            assert_eq!(replay.text(), "nobody", "{t:?}: the copy was revoked");
+            assert!(
+                session_pair(&replay) == "session=",
+                "the revoked cookie is removed: {replay:?}"
+            );
+            // Signing in again starts a session of the new generation.
+            let fresh = session_pair(&client.call("POST", "/sign-in/ann", "").await);
+            assert_eq!(who_with(&client, &fresh).await, "ann");
+        } else {
+            assert_eq!(replay.text(), "ann", "{t:?}: no check, no revocation");
+        }
+        client.stop().await;
+    }
+}
+
+on_every_transport!(
+    the_first_session_cookie_that_unseals_wins,
+    a_session_check_revokes_a_copied_cookie_at_logout
+);

@@ -20,7 +20,7 @@ use crate::request::Request;
 use crate::response::{IntoResponse, Response};
 use crate::route::Route;
 use crate::service::AppService;
-use crate::session::{SessionCookie, SessionKeys};
+use crate::session::{Session, SessionCookie, SessionKeys};
 use crate::stack::Stack;
 use crate::testing::TestClient;
 
@@ -108,6 +108,7 @@ pub struct App {
     config: Config,
     secret_keys: Vec<Vec<u8>>,
     session_cookie: SessionCookie,
+    session_check: Option<crate::session::SessionCheck>,
     trusted_proxies: Vec<String>,
     layers: Vec<ApplyLayer>,
     handle: AppHandle,
@@ -131,6 +132,7 @@ impl App {
             config: Config::default(),
             secret_keys: Vec::new(),
             session_cookie: SessionCookie::new(),
+            session_check: None,
             trusted_proxies: Vec::new(),
             layers: Vec::new(),
             handle: AppHandle::detached(),
@@ -215,6 +217,46 @@ impl App {
     /// [`SessionCookie`]).
     pub fn session_cookie(mut self, cookie: SessionCookie) -> Self {
         self.session_cookie = cookie;
+        self
+    }
+
+    /// The app's own check of every non-empty session as it is read: a session for which
+    /// `check` answers `false` reads as empty, and its cookie is removed from the browser.
+    ///
+    /// A cookie session lives in the browser, not on the server, so a logout alone cannot
+    /// revoke it: a copy of the cookie taken before the logout still unseals until its
+    /// [`lifetime`](SessionCookie::lifetime) ends. The usual remedy is a per-user
+    /// generation counter: store it in the session at login, bump it in your database at
+    /// logout (or "log out everywhere", or a password change), and compare the two here.
+    /// `check` may be slow (a database query): it runs once per request that reads the
+    /// session, not per request.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use std::sync::{Arc, Mutex};
+    /// use httpserver::{App, Request, Session};
+    ///
+    /// // user -> generation, as a users table would hold it.
+    /// let generations: Arc<Mutex<HashMap<String, u64>>> = Arc::default();
+    /// let app = App::new()
+    ///     .secret_key("a secret of at least 32 bytes, from the environment")
+    ///     .session_check(move |_req: &Request, session: &Session| {
+    ///         let current = session.get::<String>("user").map(|user| {
+    ///             let table = generations.lock().unwrap();
+    ///             table.get(&user).copied().unwrap_or(0)
+    ///         });
+    ///         let sealed = session.get::<u64>("generation");
+    ///         async move { current.is_some() && current == sealed }
+    ///     });
+    /// ```
+    pub fn session_check<F, Fut>(mut self, check: F) -> Self
+    where
+        F: Fn(&Request, &Session) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = bool> + Send + 'static,
+    {
+        self.session_check = Some(Arc::new(move |req: &Request, session: &Session| {
+            Box::pin(check(req, session)) as futures_util::future::BoxFuture<'static, bool>
+        }));
         self
     }
 
@@ -757,7 +799,9 @@ impl App {
         );
         let sessions = !self.secret_keys.is_empty();
         if sessions {
-            let keys = SessionKeys::new(&self.secret_keys, self.session_cookie).map_err(invalid)?;
+            let keys = SessionKeys::new(&self.secret_keys, self.session_cookie)
+                .map_err(invalid)?
+                .with_check(self.session_check);
             state.insert(TypeId::of::<SessionKeys>(), Arc::new(keys));
         }
         check_state(&self.routes, &state).map_err(invalid)?;

@@ -23,8 +23,9 @@ pub const MAX_COOKIE_BYTES: usize = 4096;
 pub const MIN_SECRET_KEY_BYTES: usize = 32;
 
 /// How the session cookie is sent: its name, lifetime and attributes. The defaults: name
-/// `session`, `Path=/`, `HttpOnly`, `SameSite=Lax`, not `Secure`, no `Max-Age` (it lasts as
-/// long as the browser session).
+/// `session`, `Path=/`, `HttpOnly`, `SameSite=Lax`, not `Secure`, no `Max-Age` (the browser
+/// keeps it until it closes), and a [`lifetime`](SessionCookie::lifetime) of 14 days
+/// sealed inside it, so that a copied cookie does not authenticate for ever.
 ///
 /// ```
 /// use std::time::Duration;
@@ -45,6 +46,7 @@ pub const MIN_SECRET_KEY_BYTES: usize = 32;
 pub struct SessionCookie {
     name: String,
     max_age: Option<Duration>,
+    lifetime: Duration,
     secure: bool,
     same_site: SameSite,
 }
@@ -61,6 +63,7 @@ impl SessionCookie {
         SessionCookie {
             name: "session".to_owned(),
             max_age: None,
+            lifetime: DEFAULT_SESSION_LIFETIME,
             secure: false,
             same_site: SameSite::Lax,
         }
@@ -72,11 +75,28 @@ impl SessionCookie {
         self
     }
 
-    /// How long a session lasts after it last changed. The browser drops the cookie then,
-    /// and the expiry is also sealed inside it, so a copy kept past it reads as empty.
-    /// Default: none (the browser keeps it until it closes).
+    /// Makes the cookie outlive the browser session: the browser keeps it for `max_age`
+    /// after it was last sent, and the [`lifetime`](SessionCookie::lifetime) sealed inside
+    /// it becomes `max_age` too. Default: no `Max-Age` (the browser keeps it until it
+    /// closes).
     pub fn max_age(mut self, max_age: Duration) -> Self {
         self.max_age = Some(max_age);
+        self.lifetime = max_age;
+        self
+    }
+
+    /// How long a session is accepted after it was last sealed (default 14 days). The
+    /// expiry is sealed inside the cookie, where the client cannot change it, so a copy
+    /// kept past it reads as an empty session, whatever the browser does with the cookie.
+    /// A session in use is sealed anew once half its lifetime has passed, so an active
+    /// user stays logged in while a stolen cookie ages out.
+    ///
+    /// Why 14 days: Django's default; Flask's permanent sessions last 31, but a cookie
+    /// session cannot be revoked by the server alone (see
+    /// [`App::session_check`](crate::App::session_check)), so its life bounds what a
+    /// stolen cookie is worth.
+    pub fn lifetime(mut self, lifetime: Duration) -> Self {
+        self.lifetime = lifetime;
         self
     }
 
@@ -94,11 +114,21 @@ impl SessionCookie {
     }
 }
 
+/// The default [`SessionCookie::lifetime`].
+pub const DEFAULT_SESSION_LIFETIME: Duration = Duration::from_secs(14 * 24 * 3600);
+
+/// The app's check of a session as it is read (see [`App::session_check`]).
+///
+/// [`App::session_check`]: crate::App::session_check
+pub(crate) type SessionCheck =
+    Arc<dyn Fn(&Request, &Session) -> futures_util::future::BoxFuture<'static, bool> + Send + Sync>;
+
 /// The app's keys and cookie settings, kept with its state once it starts.
 pub(crate) struct SessionKeys {
     /// The first seals; all open (so a key can be rotated).
     keys: Vec<Key>,
     cookie: SessionCookie,
+    check: Option<SessionCheck>,
 }
 
 impl SessionKeys {
@@ -119,24 +149,44 @@ impl SessionKeys {
             }
         }
         let keys = secrets.iter().map(|s| Key::derive_from(s)).collect();
-        Ok(SessionKeys { keys, cookie })
+        Ok(SessionKeys {
+            keys,
+            cookie,
+            check: None,
+        })
+    }
+
+    /// The app's own check of each session read (a revocation list, a per-user counter).
+    pub(crate) fn with_check(mut self, check: Option<SessionCheck>) -> Self {
+        self.check = check;
+        self
     }
 
     /// The session in the request's cookie: empty if there is none, or if it is tampered
     /// with, sealed with a key the app does not have, unreadable or expired.
+    ///
+    /// A request may carry several cookies of the session's name (one planted from a
+    /// sibling subdomain, or set with a longer `Path`, comes first): each is tried, and
+    /// the first that unseals is the session.
     fn open(&self, req: &Request) -> Session {
-        let sealed = req.cookie(&self.cookie.name);
-        let data = sealed.and_then(|value| self.unseal(value));
+        let mut had_cookie = false;
+        let payload = req
+            .cookies()
+            .filter(|(name, _)| *name == self.cookie.name)
+            .inspect(|_| had_cookie = true)
+            .find_map(|(_, value)| self.unseal(value));
+        let (values, expires) = payload.map_or((Map::new(), None), |p| (p.values, p.expires));
         Session {
             inner: Arc::new(Mutex::new(SessionData {
-                values: data.unwrap_or_default(),
+                values,
                 changed: false,
-                had_cookie: sealed.is_some(),
+                had_cookie,
+                expires,
             })),
         }
     }
 
-    fn unseal(&self, value: &str) -> Option<Map<String, Value>> {
+    fn unseal(&self, value: &str) -> Option<Payload> {
         let sealed = Cookie::new(self.cookie.name.clone(), value.to_owned());
         let jar = CookieJar::new();
         let plain = self
@@ -146,15 +196,22 @@ impl SessionKeys {
         let payload = Payload::parse(plain.value())?;
         match payload.expires {
             Some(at) if at <= unix_now() => None,
-            _ => Some(payload.values),
+            _ => Some(payload),
         }
+    }
+
+    /// Whether an unchanged session is sealed anew: once half its lifetime has passed (or
+    /// it was sealed without an expiry, before sessions had one).
+    fn needs_refresh(&self, expires: Option<u64>) -> bool {
+        let half = self.cookie.lifetime.as_secs() / 2;
+        expires.map_or(true, |at| at.saturating_sub(unix_now()) < half)
     }
 
     /// The `Set-Cookie` value that stores `values`, sealed with the first key.
     fn seal(&self, values: &Map<String, Value>) -> Result<String, serde_json::Error> {
         let payload = Payload {
             values: values.clone(),
-            expires: self.cookie.max_age.map(|age| unix_now() + age.as_secs()),
+            expires: Some(unix_now().saturating_add(self.cookie.lifetime.as_secs())),
         };
         let mut cookie = self.attributes(Cookie::new(self.cookie.name.clone(), payload.to_json()?));
         let mut jar = CookieJar::new();
@@ -186,6 +243,7 @@ impl SessionKeys {
 }
 
 /// What the cookie holds, before sealing: `{"v": {..values}, "e": unix expiry}`.
+#[derive(Debug, Clone, PartialEq)]
 struct Payload {
     values: Map<String, Value>,
     expires: Option<u64>,
@@ -262,6 +320,8 @@ struct SessionData {
     values: Map<String, Value>,
     changed: bool,
     had_cookie: bool,
+    /// The sealed expiry of the cookie it was read from (unix seconds).
+    expires: Option<u64>,
 }
 
 impl Session {
@@ -334,6 +394,12 @@ impl FromRequest for Session {
             return Err(HttpError::new(500, "Internal Server Error"));
         };
         let session = keys.open(req);
+        if let Some(check) = &keys.check {
+            if !session.is_empty() && !check(req, &session).await {
+                // Revoked: read as empty, and the browser's cookie is removed.
+                session.clear();
+            }
+        }
         req.set(session.clone());
         Ok(session)
     }
@@ -353,7 +419,8 @@ pub(crate) fn save(req: &Request, response: &mut Response) {
     };
     let header = {
         let data = session.data();
-        if !data.changed {
+        let refresh = !data.values.is_empty() && keys.needs_refresh(data.expires);
+        if !data.changed && !refresh {
             return;
         }
         if data.values.is_empty() {
@@ -447,7 +514,7 @@ mod tests {
             "the client cannot read it: {header}"
         );
         let sealed = sealed_value(&header);
-        assert_eq!(app.unseal(&sealed), Some(data.clone()));
+        assert_eq!(app.unseal(&sealed).map(|p| p.values), Some(data.clone()));
 
         // Tampered: any byte changed.
         let mut bytes = sealed.clone().into_bytes();
@@ -479,11 +546,16 @@ mod tests {
         );
         let data = values(&[("user", "ann".into())]);
         let from_old = sealed_value(&old.seal(&data).unwrap());
-        assert_eq!(rotated.unseal(&from_old), Some(data.clone()));
+        assert_eq!(
+            rotated.unseal(&from_old).map(|p| p.values),
+            Some(data.clone())
+        );
         let from_new = sealed_value(&rotated.seal(&data).unwrap());
         assert_eq!(old.unseal(&from_new), None, "sealed with the new key");
         assert_eq!(
-            keys(&[SECRET], SessionCookie::new()).unseal(&from_new),
+            keys(&[SECRET], SessionCookie::new())
+                .unseal(&from_new)
+                .map(|p| p.values),
             Some(data)
         );
     }
@@ -508,6 +580,21 @@ mod tests {
             .add(Cookie::new("session", stale.to_json().unwrap()));
         let sealed = jar.get("session").unwrap().value().to_owned();
         assert_eq!(app.unseal(&sealed), None);
+    }
+
+    #[test]
+    fn without_max_age_the_cookie_is_a_browser_session_with_a_sealed_expiry() {
+        let app = keys(&[SECRET], SessionCookie::new());
+        let header = app.seal(&values(&[("user", "ann".into())])).unwrap();
+        assert!(!header.contains("Max-Age"), "{header}");
+        let payload = app.unseal(&sealed_value(&header)).expect("fresh");
+        let expires = payload.expires.expect("an expiry is sealed by default");
+        let lifetime = DEFAULT_SESSION_LIFETIME.as_secs();
+        assert!(expires.abs_diff(unix_now() + lifetime) <= 2, "{expires}");
+        // Fresh: not sealed again; past half its life, or without an expiry: sealed again.
+        assert!(!app.needs_refresh(Some(expires)));
+        assert!(app.needs_refresh(Some(unix_now() + lifetime / 2 - 10)));
+        assert!(app.needs_refresh(None));
     }
 
     #[test]
