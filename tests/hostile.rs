@@ -358,6 +358,21 @@ async fn a_client_still_sending_a_body_over_the_limit_reads_the_413() {
     );
 }
 
+/// An uploader reads its answer once the upload is sent: the lingering close reads all of
+/// a 200 MiB upload to an 8 MiB route (bounded by time, not bytes), so the client that wrote
+/// it all still reads its 413. Under a bound of 8 MiB in bytes it got a reset instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_many_times_the_limit_still_reads_its_413() {
+    let server = TestServer::start(hostile_app().max_body_size(8 * 1024 * 1024)).await;
+    for len in [9 * 1024 * 1024, 200 * 1024 * 1024] {
+        assert_eq!(
+            upload_over_the_limit_reads_413(&server, len).await,
+            Ok(413),
+            "{len} bytes"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_lingering_close_is_capped_in_bytes() {
     // Past the cap the server closes with the upload still arriving: the client may see a
@@ -391,9 +406,10 @@ async fn time_until_writes_fail(stream: &mut TcpStream, give_up: Duration) -> Op
 
 #[tokio::test]
 async fn the_lingering_close_is_capped_in_time() {
-    let server = TestServer::start(hostile_app().linger_timeout(Duration::from_millis(400))).await;
+    let server = TestServer::start(hostile_app().linger_time(Duration::from_millis(400))).await;
     // Over the limit, then a trickle that never ends: the server answers, shuts its side
-    // (the client reads the 413 and the end), reads on for 400 ms, then closes for good.
+    // (the client reads the 413 and the end), reads on for 400 ms in all, then closes for
+    // good, though the trickle never leaves it idle for its 5 s linger_timeout.
     let mut stream = TcpStream::connect(server.addr).await.expect("connect");
     let head = "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\nxx";
     stream.write_all(head.as_bytes()).await.expect("write");

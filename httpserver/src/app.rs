@@ -36,6 +36,7 @@ pub(crate) struct Config {
     pub(crate) keep_alive_timeout: Duration,
     pub(crate) max_head_size: usize,
     pub(crate) max_connections: usize,
+    pub(crate) linger_time: Duration,
     pub(crate) linger_timeout: Duration,
     pub(crate) linger_max_bytes: u64,
     pub(crate) grace_period: Duration,
@@ -59,8 +60,9 @@ impl Default for Config {
             keep_alive_timeout: Duration::from_secs(75),
             max_head_size: 64 * 1024,
             max_connections: 10_000,
+            linger_time: Duration::from_secs(30),
             linger_timeout: Duration::from_secs(5),
-            linger_max_bytes: 8 * 1024 * 1024,
+            linger_max_bytes: u64::MAX,
             grace_period: Duration::from_secs(30),
             handle_signals: true,
             access_log: true,
@@ -77,7 +79,8 @@ impl Default for Config {
 impl Config {
     pub(crate) fn linger(&self) -> crate::linger::Linger {
         crate::linger::Linger {
-            timeout: self.linger_timeout,
+            total: self.linger_time,
+            idle: self.linger_timeout,
             max_bytes: self.linger_max_bytes,
         }
     }
@@ -600,11 +603,25 @@ impl App {
         self
     }
 
-    /// How long the server keeps reading (and discarding) what a client still sends after
-    /// a response that closes the connection before the request was read in full (a 413,
-    /// a refused head); default 5 s. Closing at once would make the kernel reset the
-    /// connection, and the client could lose the response; this is nginx's lingering
-    /// close. The client's own close ends it sooner.
+    /// The longest a lingering close keeps reading (and discarding) what a client still
+    /// sends after a response that closes the connection before the request was read in
+    /// full (a 413, a refused head); default 30 s, nginx's `lingering_time`. Closing at
+    /// once would make the kernel reset the connection, and the client could lose the
+    /// response: an uploader (a browser, `requests`, `fetch`) reads it only once its upload
+    /// is sent, so the server reads on until then. The client's own close ends it sooner.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let app = httpserver::App::new().linger_time(Duration::from_secs(10));
+    /// ```
+    pub fn linger_time(mut self, time: Duration) -> Self {
+        self.config.linger_time = time;
+        self
+    }
+
+    /// How long a lingering close waits for the client's next bytes before it closes
+    /// (default 5 s, nginx's `lingering_timeout`): a client that has stopped sending has
+    /// read its response or never will.
     ///
     /// ```
     /// use std::time::Duration;
@@ -616,8 +633,9 @@ impl App {
     }
 
     /// The most bytes a lingering close reads and discards before it closes anyway
-    /// (default 8 MiB: enough for an upload a few times over the default body limit to
-    /// finish and see its 413; past it, the client's response may be lost to a reset).
+    /// (default: no bound but [`linger_time`](App::linger_time)). A bound in bytes cuts
+    /// off a fast uploader before it reads its 413; set one only to cap the bandwidth a
+    /// refused upload may use.
     ///
     /// ```
     /// let app = httpserver::App::new().linger_max_bytes(64 * 1024 * 1024);

@@ -2,8 +2,10 @@
 //! send a reset, and a reset can reach the client before it has read the response, which
 //! it then never sees: a 413 sent while the client is still uploading is lost that way.
 //! So after such a response the server shuts its side down (the client sees the end of
-//! the response) and reads and discards what the client is still sending, for a bounded
-//! time and number of bytes, before closing (as nginx's `lingering_close` does).
+//! the response) and reads and discards what the client is still sending before closing,
+//! bounded by time as nginx's `lingering_close` is (`lingering_time`, `lingering_timeout`):
+//! a bound in bytes would cut off a browser uploading a file many times the limit, on a
+//! link fast enough to send it all in the time allowed, before it read its 413.
 
 use std::time::Duration;
 
@@ -12,12 +14,16 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 /// How long and how much a lingering close may read before it closes anyway.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Linger {
-    pub(crate) timeout: Duration,
+    /// The whole lingering close (nginx's `lingering_time`).
+    pub(crate) total: Duration,
+    /// The longest wait for the client's next bytes (nginx's `lingering_timeout`).
+    pub(crate) idle: Duration,
     pub(crate) max_bytes: u64,
 }
 
-/// Shuts the write side, then discards input until the client closes its side, the time
-/// is up, or `max_bytes` have been read. Returns the bytes discarded.
+/// Shuts the write side, then discards input until the client closes its side, sends
+/// nothing for `idle`, `total` has passed, or `max_bytes` have been read. Returns the
+/// bytes discarded.
 pub(crate) async fn linger<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
     limits: Linger,
@@ -30,13 +36,13 @@ pub(crate) async fn linger<S: AsyncRead + AsyncWrite + Unpin>(
     let mut scratch = vec![0u8; 16 * 1024];
     let drain = async {
         while discarded < limits.max_bytes {
-            match stream.read(&mut scratch).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => discarded += n as u64,
+            match tokio::time::timeout(limits.idle, stream.read(&mut scratch)).await {
+                Ok(Ok(0) | Err(_)) | Err(_) => break,
+                Ok(Ok(n)) => discarded += n as u64,
             }
         }
     };
-    let _ = tokio::time::timeout(limits.timeout, drain).await;
+    let _ = tokio::time::timeout(limits.total, drain).await;
     discarded
 }
 
@@ -53,7 +59,8 @@ mod tests {
             .await
             .unwrap();
         let limits = Linger {
-            timeout: Duration::from_millis(1),
+            total: Duration::from_millis(1),
+            idle: Duration::from_millis(1),
             max_bytes: 1,
         };
         let future = linger(&mut stream, limits);
