@@ -344,6 +344,8 @@ fn main() -> std::io::Result<()> {
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
+        // A stderr nobody reads drops log lines instead of stalling the server.
+        .with_writer(httpserver::NonBlockingStderr::default)
         .init();
     let mut app = app();
     // HTTPS when a certificate is given: `TLS_CERT=cert.pem TLS_KEY=key.pem`.

@@ -70,6 +70,9 @@ pub fn app() -> App {
 }
 
 fn main() -> std::io::Result<()> {
-    tracing_subscriber::fmt().with_env_filter("info").init();
+    tracing_subscriber::fmt()
+        .with_env_filter("info")
+        .with_writer(httpserver::NonBlockingStderr::default)
+        .init();
     app().run("127.0.0.1:8001")
 }

@@ -68,6 +68,8 @@ fn main() -> std::io::Result<()> {
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
+        // A stderr nobody reads drops log lines instead of stalling the server.
+        .with_writer(httpserver::NonBlockingStderr::default)
         .init();
     app(Duration::from_secs(1)).run("127.0.0.1:8004")
 }

@@ -59,9 +59,11 @@ pub(crate) fn finish(pending: Pending, status: StatusCode, bytes: Option<u64>) {
         return;
     }
     let bytes = bytes.map_or_else(|| "-".to_owned(), |b| b.to_string());
-    eprintln!(
+    // Through a bounded queue: a stderr nobody reads drops lines instead of stalling
+    // the worker thread that answers requests.
+    crate::log_sink::line(format_args!(
         "{client} \"{method} {target}\" {} {bytes} {:.1}ms",
         status.as_u16(),
         micros as f64 / 1000.0
-    );
+    ));
 }

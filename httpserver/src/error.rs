@@ -173,6 +173,6 @@ pub(crate) fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
 /// it (Flask prints its tracebacks too). With a subscriber, the `tracing` event says it.
 pub(crate) fn report_without_subscriber(line: std::fmt::Arguments<'_>) {
     if !tracing::dispatcher::has_been_set() {
-        eprintln!("error: {line}");
+        crate::log_sink::line(format_args!("error: {line}"));
     }
 }

@@ -54,6 +54,7 @@ mod http2;
 pub mod layer;
 mod linger;
 mod listen;
+mod log_sink;
 mod multipart;
 mod path;
 mod read_body;
@@ -85,6 +86,7 @@ pub use env_config::{listen_addr, ENV_VARIABLES};
 pub use error::{abort, BoxError, HttpError, IntoStatusCode};
 pub use extract::{Ext, Form, FromRequest, Query, State};
 pub use group::Group;
+pub use log_sink::NonBlockingStderr;
 pub use multipart::{Field, Multipart};
 pub use request::{Request, RequestBuilder};
 pub use response::{

@@ -62,6 +62,9 @@ pub(crate) async fn serve(stack: Stack, listener: TcpListener) -> std::io::Resul
     }
     accept_queued(&stack, listener, &slots, &mut connections, https);
     drain(&core, connections, core.config.grace_period, addr).await;
+    // The last lines (the shutdown's, the last requests') reach stderr before `serve`
+    // returns and the process, most likely, exits.
+    let _ = tokio::task::spawn_blocking(|| crate::log_sink::flush(Duration::from_secs(1))).await;
     Ok(())
 }
 
@@ -175,7 +178,7 @@ fn log_start(core: &AppCore, addr: SocketAddr, https: bool) {
     let silent = !tracing::dispatcher::has_been_set();
     for line in lines {
         if silent {
-            eprintln!("{line}");
+            crate::log_sink::line(format_args!("{line}"));
         } else {
             tracing::info!("{line}");
         }
