@@ -85,14 +85,35 @@ impl Drop for InFlight {
 pub(crate) struct TrackedBody {
     body: Body,
     _in_flight: InFlight,
+    /// Over HTTP/2: tells the stream's task whether hyper holds a chunk of this body that
+    /// the client's flow-control window keeps it from sending.
+    send: Option<Arc<SendWatch>>,
 }
 
 impl TrackedBody {
-    pub(crate) fn new(body: Body, in_flight: InFlight) -> Self {
+    pub(crate) fn new(body: Body, in_flight: InFlight, send: Option<Arc<SendWatch>>) -> Self {
         TrackedBody {
             body,
             _in_flight: in_flight,
+            send,
         }
+    }
+}
+
+/// Whether a response body waits for the client: hyper took a chunk and has not asked for
+/// the next (it asks once the chunk is sent), and how many chunks it has asked for.
+#[derive(Debug, Default)]
+pub(crate) struct SendWatch {
+    waiting: AtomicBool,
+    asked: AtomicUsize,
+}
+
+impl SendWatch {
+    /// The body's chunk count while it waits for the client, else `None`.
+    pub(crate) fn waiting(&self) -> Option<usize> {
+        self.waiting
+            .load(Ordering::Relaxed)
+            .then(|| self.asked.load(Ordering::Relaxed))
     }
 }
 
@@ -104,7 +125,18 @@ impl http_body::Body for TrackedBody {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        Pin::new(&mut self.body).poll_frame(cx)
+        let this = &mut *self;
+        let Some(send) = &this.send else {
+            return Pin::new(&mut this.body).poll_frame(cx);
+        };
+        send.asked.fetch_add(1, Ordering::Relaxed);
+        send.waiting.store(false, Ordering::Relaxed);
+        let frame = Pin::new(&mut this.body).poll_frame(cx);
+        if matches!(&frame, Poll::Ready(Some(Ok(frame))) if frame.data_ref().is_some_and(|d| !d.is_empty()))
+        {
+            send.waiting.store(true, Ordering::Relaxed);
+        }
+        frame
     }
 
     fn is_end_stream(&self) -> bool {

@@ -34,6 +34,7 @@ pub(crate) struct Config {
     pub(crate) body_timeout: Duration,
     pub(crate) body_total_timeout: Duration,
     pub(crate) keep_alive_timeout: Duration,
+    pub(crate) send_timeout: Duration,
     pub(crate) max_head_size: usize,
     pub(crate) max_connections: usize,
     pub(crate) linger_time: Duration,
@@ -58,6 +59,7 @@ impl Default for Config {
             body_timeout: Duration::from_secs(30),
             body_total_timeout: Duration::from_secs(300),
             keep_alive_timeout: Duration::from_secs(75),
+            send_timeout: Duration::from_secs(60),
             max_head_size: 64 * 1024,
             max_connections: 10_000,
             linger_time: Duration::from_secs(30),
@@ -546,6 +548,25 @@ impl App {
     /// ```
     pub fn body_total_timeout(mut self, timeout: Duration) -> Self {
         self.config.body_total_timeout = timeout;
+        self
+    }
+
+    /// How long a response may wait for a client that takes none of it (default 60 s,
+    /// nginx's `send_timeout`). A client that stops reading fills the socket's buffers,
+    /// and then each write waits: after this long without one byte taken, the server
+    /// closes the connection (HTTP/1.1, and an HTTP/2 connection whose socket takes
+    /// nothing) or resets the stream (an HTTP/2 stream that the client's flow-control
+    /// window holds back), so that such clients can neither hold
+    /// [`max_connections`](App::max_connections) slots nor keep their responses in
+    /// memory. A slow client that keeps taking bytes is never cut: the timer restarts
+    /// with each write that goes through. It applies to WebSocket frames too.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let app = httpserver::App::new().send_timeout(Duration::from_secs(30));
+    /// ```
+    pub fn send_timeout(mut self, timeout: Duration) -> Self {
+        self.config.send_timeout = timeout;
         self
     }
 

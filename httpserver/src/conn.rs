@@ -24,6 +24,8 @@ use crate::activity::{Activity, TrackedBody};
 use crate::conn_io::{ConnIo, Waits};
 use crate::dispatch::BodyLeftUnread;
 use crate::first_line::{read_first_line, FirstLine, VERSION_NOT_SUPPORTED};
+#[cfg(feature = "http2")]
+use crate::http2::SEND_WATCH;
 use crate::linger::linger;
 use crate::reclaim::Reclaim;
 use crate::response::Body;
@@ -183,6 +185,10 @@ async fn serve_stream<S>(
         activity: &activity,
         peer,
         over_tls: negotiated.over_tls,
+        #[cfg(feature = "http2")]
+        http2: matches!(protocol, Protocol::Http2(_)),
+        #[cfg(not(feature = "http2"))]
+        http2: false,
     };
     match protocol {
         Protocol::Http1(prefix) => {
@@ -190,7 +196,15 @@ async fn serve_stream<S>(
                 keep_alive: Some(core.config.keep_alive_timeout),
                 head: Some(core.config.head_timeout),
             };
-            let io = ConnIo::new(stream, prefix, waits, started, Arc::clone(&activity));
+            let send_timeout = core.config.send_timeout;
+            let io = ConnIo::new(
+                stream,
+                prefix,
+                waits,
+                started,
+                Arc::clone(&activity),
+                send_timeout,
+            );
             let (io, returned) = Reclaim::new(io);
             let unread = serve_http1(wire, io, shutdown).await;
             // hyper has dropped the stream by now, unless an upgrade took it.
@@ -206,7 +220,15 @@ async fn serve_stream<S>(
                 keep_alive: None,
                 head: None,
             };
-            let io = ConnIo::new(stream, prefix, waits, started, Arc::clone(&activity));
+            let send_timeout = core.config.send_timeout;
+            let io = ConnIo::new(
+                stream,
+                prefix,
+                waits,
+                started,
+                Arc::clone(&activity),
+                send_timeout,
+            );
             crate::http2::serve_http2(wire, io, shutdown).await;
         }
     }
@@ -219,6 +241,8 @@ pub(crate) struct Wire<'a> {
     pub(crate) activity: &'a Arc<Activity>,
     pub(crate) peer: SocketAddr,
     pub(crate) over_tls: bool,
+    /// Each request is a stream of an HTTP/2 connection, whose task watches its body.
+    pub(crate) http2: bool,
 }
 
 impl Wire<'_> {
@@ -233,7 +257,7 @@ impl Wire<'_> {
         Future: Send + 'static,
     > + Clone {
         let (stack, activity) = (self.stack.clone(), Arc::clone(self.activity));
-        let (peer, over_tls) = (self.peer, self.over_tls);
+        let (peer, over_tls, http2) = (self.peer, self.over_tls, self.http2);
         service_fn(move |mut req: http::Request<Incoming>| {
             let stack = stack.clone();
             let in_flight = activity.start();
@@ -252,7 +276,8 @@ impl Wire<'_> {
                 if res.status() == http::StatusCode::SWITCHING_PROTOCOLS {
                     activity.upgrade();
                 }
-                Ok::<_, Infallible>(res.map(|body| TrackedBody::new(body, in_flight)))
+                let send = if http2 { stream_send_watch() } else { None };
+                Ok::<_, Infallible>(res.map(|body| TrackedBody::new(body, in_flight, send)))
             }
         })
     }
@@ -291,6 +316,14 @@ fn host_from_authority<B>(req: &mut http::Request<B>) {
             req.headers_mut().insert(HOST, host);
         }
     }
+}
+
+/// The send watch of the HTTP/2 stream whose task this is (see `http2::StreamExecutor`).
+fn stream_send_watch() -> Option<Arc<crate::activity::SendWatch>> {
+    #[cfg(feature = "http2")]
+    return SEND_WATCH.try_with(Arc::clone).ok();
+    #[cfg(not(feature = "http2"))]
+    None
 }
 
 /// Whether the client may have sent bytes the server never read.

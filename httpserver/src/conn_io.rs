@@ -1,8 +1,10 @@
 //! The byte stream of one connection as hyper sees it: the bytes read before hyper took
 //! over (to check the request line) come first; a connection that stays idle after a
 //! response for longer than the keep-alive timeout reads as closed by the client, so hyper
-//! closes it quietly; and a head not complete within the head timeout reads as an error,
-//! so hyper closes the connection without a response.
+//! closes it quietly; a head not complete within the head timeout reads as an error,
+//! so hyper closes the connection without a response; and a write that makes no progress
+//! for the send timeout (a client that stopped reading) fails, so hyper closes the
+//! connection and frees what the response held.
 
 use std::future::Future;
 use std::io;
@@ -21,6 +23,61 @@ pub(crate) struct ConnIo<S> {
     pub(crate) stream: S,
     prefix: Bytes,
     idle: IdleTimer,
+    send: SendTimer,
+}
+
+/// Times a write the socket does not take: armed when a write is refused for lack of
+/// room, cleared by any write that goes through.
+struct SendTimer {
+    timeout: Duration,
+    armed: bool,
+    /// Allocated on the connection's first stalled write, then reset.
+    sleep: Option<Pin<Box<Sleep>>>,
+}
+
+impl SendTimer {
+    fn progressed(&mut self) {
+        self.armed = false;
+    }
+
+    /// Called when a write is refused: whether the writes have been refused for the whole
+    /// send timeout (polling registers the wake-up for when they will have). One clock
+    /// read per stall, none for writes that go through.
+    fn stalled(&mut self, cx: &mut Context<'_>) -> bool {
+        if !self.armed {
+            let Some(deadline) = Instant::now().checked_add(self.timeout) else {
+                return false;
+            };
+            match &mut self.sleep {
+                Some(sleep) => sleep.as_mut().reset(deadline),
+                None => self.sleep = Some(Box::pin(tokio::time::sleep_until(deadline))),
+            }
+            self.armed = true;
+        }
+        self.sleep
+            .as_mut()
+            .is_some_and(|sleep| sleep.as_mut().poll(cx).is_ready())
+    }
+
+    /// A write's outcome as hyper sees it: refused for the whole send timeout, it is an
+    /// error that ends the connection.
+    fn check<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        written: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        match written {
+            Poll::Ready(result) => {
+                self.progressed();
+                Poll::Ready(result)
+            }
+            Poll::Pending if self.stalled(cx) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client took none of the response within the send timeout",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
 }
 
 /// The two waits of a connection while no request is being answered.
@@ -66,17 +123,23 @@ struct IdleTimer {
 
 impl<S> ConnIo<S> {
     /// `started` is when the connection was accepted: the first request's head is due
-    /// `waits.head` after it.
+    /// `waits.head` after it. A write the client takes none of for `send_timeout` fails.
     pub(crate) fn new(
         stream: S,
         prefix: Bytes,
         waits: Waits,
         started: Instant,
         activity: Arc<Activity>,
+        send_timeout: Duration,
     ) -> Self {
         ConnIo {
             stream,
             prefix,
+            send: SendTimer {
+                timeout: send_timeout,
+                armed: false,
+                sleep: None,
+            },
             idle: IdleTimer {
                 waits,
                 activity,
@@ -212,7 +275,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for ConnIo<S> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
+        let this = &mut *self;
+        let written = Pin::new(&mut this.stream).poll_write(cx, buf);
+        this.send.check(cx, written)
     }
 
     // Vectored writes reach the socket as such: hyper then queues a response's head and
@@ -223,7 +288,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for ConnIo<S> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+        let this = &mut *self;
+        let written = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
+        this.send.check(cx, written)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -233,6 +300,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for ConnIo<S> {
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = &mut *self;
         let flushed = Pin::new(&mut this.stream).poll_flush(cx);
+        let flushed = this.send.check(cx, flushed);
         // hyper flushes after the last bytes of a response, and may not read again until
         // something wakes it: the idle wait that the response's end starts is armed here,
         // on this task's waker, instead of waking the task once more per request.

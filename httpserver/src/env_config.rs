@@ -24,6 +24,7 @@ pub const ENV_VARIABLES: &[(&str, &str)] = &[
         "HTTPSERVER_KEEP_ALIVE_TIMEOUT",
         "keep_alive_timeout, in seconds",
     ),
+    ("HTTPSERVER_SEND_TIMEOUT", "send_timeout, in seconds"),
     ("HTTPSERVER_GRACE_PERIOD", "grace_period, in seconds"),
     ("HTTPSERVER_DRAIN_PERIOD", "drain_period, in seconds"),
     (
@@ -112,6 +113,9 @@ impl App {
         }
         if let Some(s) = number("HTTPSERVER_KEEP_ALIVE_TIMEOUT")? {
             self = self.keep_alive_timeout(Duration::from_secs(s));
+        }
+        if let Some(s) = number("HTTPSERVER_SEND_TIMEOUT")? {
+            self = self.send_timeout(Duration::from_secs(s));
         }
         if let Some(s) = number("HTTPSERVER_GRACE_PERIOD")? {
             self = self.grace_period(Duration::from_secs(s));
@@ -249,6 +253,7 @@ mod tests {
         assert_eq!(config.body_timeout, Duration::from_secs(30));
         assert_eq!(config.body_total_timeout, Duration::from_secs(300));
         assert_eq!(config.keep_alive_timeout, Duration::from_secs(75));
+        assert_eq!(config.send_timeout, Duration::from_secs(60));
     }
 
     #[test]
@@ -258,6 +263,7 @@ mod tests {
                 ("HTTPSERVER_MAX_BODY_SIZE", "2048"),
                 ("HTTPSERVER_READ_TIMEOUT", "7"),
                 ("HTTPSERVER_KEEP_ALIVE_TIMEOUT", "61"),
+                ("HTTPSERVER_SEND_TIMEOUT", "15"),
                 ("HTTPSERVER_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"),
                 ("HTTPSERVER_ACCESS_LOG", "off"),
             ]))
@@ -268,6 +274,7 @@ mod tests {
         assert_eq!(core.config.body_timeout, Duration::from_secs(7));
         assert_eq!(core.config.body_total_timeout, Duration::from_secs(7));
         assert_eq!(core.config.keep_alive_timeout, Duration::from_secs(61));
+        assert_eq!(core.config.send_timeout, Duration::from_secs(15));
         assert!(!core.config.access_log);
 
         let err = App::new()

@@ -1,16 +1,23 @@
 //! HTTP/2 connections (feature `http2`): over TLS when ALPN chose `h2`, or in the clear
 //! after the connection preface (prior knowledge), on the same port as HTTP/1.1. Each
 //! stream is one request through the same app; the drain phase and shutdown send GOAWAY,
-//! so that the client opens new streams elsewhere while those in flight finish.
+//! so that the client opens new streams elsewhere while those in flight finish; a stream
+//! whose client's flow-control window holds its response back for the send timeout is
+//! reset.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use hyper::server::conn::http2;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
+use tokio::time::{Instant, Sleep};
 
-use crate::activity::Activity;
+use crate::activity::{Activity, SendWatch};
 use crate::conn::Wire;
 use crate::conn_io::ConnIo;
 use crate::server::stopped;
@@ -28,7 +35,10 @@ pub(crate) async fn serve_http2<S>(
 {
     let core = &wire.stack.core;
     let peer = wire.peer;
-    let mut builder = http2::Builder::new(TokioExecutor::new());
+    let executor = StreamExecutor {
+        send_timeout: core.config.send_timeout,
+    };
+    let mut builder = http2::Builder::new(executor);
     builder
         .timer(TokioTimer::new())
         // The same bound on a request's headers as HTTP/1.1's head limit (431 over it).
@@ -78,5 +88,81 @@ async fn idle_for(activity: &Activity, timeout: Duration) {
         } else if idle_since.elapsed() >= timeout {
             return;
         }
+    }
+}
+
+tokio::task_local! {
+    /// The send watch of the stream whose task is running: the response body made in it
+    /// reports to it (see `conn::Wire::service`).
+    pub(crate) static SEND_WATCH: Arc<SendWatch>;
+}
+
+/// Spawns hyper's per-stream tasks, each with a watch on its response body.
+#[derive(Clone, Copy)]
+struct StreamExecutor {
+    send_timeout: Duration,
+}
+
+impl<F> hyper::rt::Executor<F> for StreamExecutor
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    fn execute(&self, stream: F) {
+        let watch = Arc::new(SendWatch::default());
+        tokio::spawn(ResetWhenStalled {
+            stream: Box::pin(SEND_WATCH.scope(Arc::clone(&watch), stream)),
+            watch,
+            timeout: self.send_timeout,
+            armed_at: None,
+            timer: None,
+        });
+    }
+}
+
+/// A stream's task, ended (which resets the stream, RST_STREAM CANCEL, and frees its
+/// response) once its body has waited on the client's flow-control window, without a
+/// chunk taken, for the send timeout. The connection and its other streams go on.
+struct ResetWhenStalled<F> {
+    stream: Pin<Box<F>>,
+    watch: Arc<SendWatch>,
+    timeout: Duration,
+    /// The body's chunk count when the timer was set: a chunk taken since restarts it.
+    armed_at: Option<usize>,
+    /// Allocated on the stream's first wait, then reset.
+    timer: Option<Pin<Box<Sleep>>>,
+}
+
+impl<F: Future> Future for ResetWhenStalled<F> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        if this.stream.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(());
+        }
+        let Some(asked) = this.watch.waiting() else {
+            return Poll::Pending;
+        };
+        if this.armed_at != Some(asked) {
+            let Some(deadline) = Instant::now().checked_add(this.timeout) else {
+                return Poll::Pending;
+            };
+            match &mut this.timer {
+                Some(sleep) => sleep.as_mut().reset(deadline),
+                None => this.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
+            }
+            this.armed_at = Some(asked);
+        }
+        let Some(sleep) = &mut this.timer else {
+            return Poll::Pending;
+        };
+        if sleep.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        tracing::debug!(
+            "HTTP/2 stream reset: the client took none of its response within the send timeout"
+        );
+        Poll::Ready(())
     }
 }
