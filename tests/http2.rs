@@ -368,3 +368,51 @@ async fn the_raw_preface_gets_settings_and_a_broken_one_a_close() {
     );
     drop(good);
 }
+
+/// `curl -I` over h2c and over h2 with TLS: a HEAD answer is a HEADERS frame that ends the
+/// stream, with the length a GET's body would have (it was a PROTOCOL_ERROR: the HEADERS
+/// lacked END_STREAM and a DATA frame followed).
+#[tokio::test]
+async fn head_is_answered_with_headers_alone_over_h2c_and_h2_tls() {
+    let gate = Arc::new(Gate::default());
+    let cert = httpserver_suite::TestCertificate::new();
+    let h2c = TestServer::start(app(&gate)).await;
+    let tls = TestServer::start(app(&gate).tls(cert.server)).await;
+    let cases = [
+        vec![
+            "--http2-prior-knowledge".to_owned(),
+            format!("http://{}/hello", h2c.addr),
+        ],
+        vec![
+            "--http2".to_owned(),
+            "--insecure".to_owned(),
+            format!("https://localhost:{}/hello", tls.addr.port()),
+        ],
+    ];
+    for args in cases {
+        let out = tokio::task::spawn_blocking(move || {
+            Command::new("curl")
+                .args(["-sS", "-I", "--max-time", "10"])
+                .args(&args)
+                .output()
+                .expect("curl runs")
+        })
+        .await
+        .expect("curl");
+        let text = String::from_utf8_lossy(&out.stdout).to_ascii_lowercase();
+        assert!(out.status.success(), "curl -I: {out:?}");
+        assert!(text.starts_with("http/2 200"), "{text}");
+        assert!(text.contains("content-length: 13"), "{text}");
+    }
+    // hyper's client too: the body is empty and ends cleanly.
+    let mut send = h2(&h2c).await;
+    let head = http::Request::head(format!("http://{}/hello", h2c.addr))
+        .body(Full::new(Bytes::new()))
+        .expect("request");
+    let (status, body) = call(&mut send, head).await;
+    assert_eq!((status.as_u16(), body.len()), (200, 0));
+    let (status, body) = call(&mut send, get_request(&h2c, "/hello")).await;
+    assert_eq!((status.as_u16(), &body[..]), (200, &b"Hello, World!"[..]));
+    h2c.stop().await.expect("clean stop");
+    tls.stop().await.expect("clean stop");
+}
