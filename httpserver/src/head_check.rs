@@ -14,13 +14,34 @@ pub(crate) fn check_head(head: &http::request::Parts) -> Result<(), HttpError> {
     Framing::of(&head.headers).check()
 }
 
-/// [`check_head`] and the `Host` rules, for requests read off an HTTP/1 connection (the
-/// test client and other servers' requests need not carry a `Host`).
+/// [`check_head`] and the `Host` rules, for requests read off a connection (the test
+/// client and other servers' requests need not carry a `Host`). An HTTP/2 request's
+/// `:authority` has been copied to `Host` where it had none (`conn::host_from_authority`).
 pub(crate) fn check_wire_head(head: &http::request::Parts) -> Result<(), HttpError> {
     check_method(&head.method)?;
     let framing = Framing::of(&head.headers);
     framing.check()?;
-    framing.check_host(head.version)
+    framing.check_host(head.version)?;
+    if head.version == Version::HTTP_2 {
+        check_authority(head.uri.authority(), framing.first_host)?;
+    }
+    Ok(())
+}
+
+/// RFC 9113 8.3.1: a `Host` that names another host than `:authority` makes the request
+/// malformed; which one would the app route on?
+fn check_authority(
+    authority: Option<&http::uri::Authority>,
+    host: Option<&[u8]>,
+) -> Result<(), HttpError> {
+    match (authority, host) {
+        (Some(authority), Some(host))
+            if !host.eq_ignore_ascii_case(authority.as_str().as_bytes()) =>
+        {
+            Err(bad_host(":authority and Host name different hosts"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// RFC 9110 9.1: a method the server does not recognise is 501, not 405 (405 says the
@@ -122,10 +143,13 @@ impl<'a> Framing<'a> {
 
     /// RFC 9112 3.2: an HTTP/1.1 request without `Host`, and any request with two of them
     /// or an invalid one, MUST get 400. Proxies and virtual hosts route on it, so a request
-    /// that could mean two hosts is never guessed at.
+    /// that could mean two hosts is never guessed at. An HTTP/2 request names its host in
+    /// `:authority` or `Host` (RFC 9113 8.3.1); one with neither is refused the same way.
     fn check_host(&self, version: Version) -> Result<(), HttpError> {
         match (self.hosts, self.first_host) {
-            (0, _) if version == Version::HTTP_11 => Err(bad_host("missing Host header")),
+            (0, _) if version == Version::HTTP_11 || version == Version::HTTP_2 => {
+                Err(bad_host("missing Host header"))
+            }
             (0, _) => Ok(()),
             (1, Some(host)) if is_valid_host(host) => Ok(()),
             (1, _) => Err(bad_host("invalid Host header")),
