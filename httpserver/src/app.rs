@@ -265,9 +265,12 @@ impl App {
         self
     }
 
-    /// Adds a hook that runs before every routed request, in registration order. The
-    /// first hook that returns `Some(response)` answers the request: later hooks and the
-    /// handler do not run. Requests refused before routing (413, 408, a bad path) skip it.
+    /// Adds a hook that runs before the handler of every request, in registration order:
+    /// after routing (unrouted requests too, so that a hook may answer a 404 its own way)
+    /// and before the body is read, so that a refused upload costs nothing. The first
+    /// hook that returns `Some(response)` answers the request: later hooks and the
+    /// handler do not run. Requests refused before routing (a malformed head, a path that
+    /// does not decode) skip it.
     ///
     /// ```
     /// use httpserver::{App, Request, Response, IntoResponse};

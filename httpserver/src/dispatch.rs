@@ -243,8 +243,8 @@ async fn dispatch(core: &AppCore, incoming: Incoming) -> (Response, bool) {
     };
     // One binding, changed in place below: a new binding per step is a copy per step.
     let mut response = match outcome {
-        // Refused before routing (body over the limit, too slow, undecodable path): no
-        // hook that expects a well-formed request sees it.
+        // Refused before routing (a malformed head, an undecodable path): no hook that
+        // expects a well-formed request sees it.
         Outcome::Refused(response) => response,
         Outcome::Routed(route) => match run_before(&core.before, &request).await {
             Some(early) => early,

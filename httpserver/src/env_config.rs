@@ -156,8 +156,11 @@ impl App {
     }
 }
 
-/// The address to listen on: `HOST` (default `default_host`) and `PORT` as a platform
-/// assigns them, else `default_addr`. A `PORT` that is not a port number is an error.
+/// The address to listen on, as a platform assigns it: with `PORT` set, `HOST:PORT`, where
+/// `HOST` defaults to `0.0.0.0` (every interface: a platform that sets `PORT` routes to it
+/// from outside, so `PORT` alone listens on all interfaces); without `PORT`,
+/// `default_addr` (and `HOST` is not read). A `PORT` that is not a port number is an
+/// error. An IPv6 `HOST` is bracketed (`[::]:8080`).
 ///
 /// ```no_run
 /// fn main() -> std::io::Result<()> {

@@ -7,7 +7,7 @@
 //! the same connection are left to hyper (400): they
 //! cannot be found in the stream without parsing every message before them. Only the
 //! first read is looked at: a request line split over several packets is left to hyper
-//! too, and hyper's head timer starts with the first byte, as it would without this check.
+//! too. The head timeout (ConnIo's) runs from the connection's start either way.
 
 use std::time::Duration;
 

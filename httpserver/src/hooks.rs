@@ -1,5 +1,6 @@
-//! Middleware: hooks that run before routing (and may answer instead of the handler) and
-//! after every response, in the order they were registered.
+//! Middleware: hooks that run after routing and before the handler and its body (and may
+//! answer instead of the handler), and after every response, in the order they were
+//! registered.
 
 use std::future::Future;
 use std::sync::Arc;

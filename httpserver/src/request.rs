@@ -1,4 +1,6 @@
-//! The request as handlers see it: read in full, immutable, and cheap to clone.
+//! The request as handlers see it: its head, its body (read in full before the handler,
+//! or streamed to a `BodyStream` or `Multipart` handler), and the values attached to it
+//! for this request; cheap to clone, every clone sharing them.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
