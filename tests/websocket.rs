@@ -459,3 +459,45 @@ async fn protocol_violations_close_with_a_reason_never_a_panic() {
     socket.close(None).await.unwrap();
     server.stop().await.unwrap();
 }
+
+/// Sends 64 KiB messages until a send fails, then says so through the state's channel.
+#[get("/flood")]
+async fn flood(
+    ws: WebSocketUpgrade,
+    failed: httpserver::State<tokio::sync::mpsc::Sender<String>>,
+) -> Response {
+    let failed = failed.clone();
+    ws.on_upgrade(|mut socket| async move {
+        loop {
+            if let Err(e) = socket
+                .send(Message::Binary(vec![b'f'; 64 * 1024].into()))
+                .await
+            {
+                let _ = failed.send(e.to_string()).await;
+                return;
+            }
+        }
+    })
+}
+
+/// A peer that stops reading stalls its sender only until `send_timeout`: the send then
+/// fails and the socket is closed, instead of the handler waiting for ever.
+#[tokio::test]
+async fn a_peer_that_stops_reading_fails_the_send_after_the_send_timeout() {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<String>(1);
+    let app = App::new()
+        .routes(collect_routes![flood])
+        .state(tx)
+        .send_timeout(Duration::from_millis(300));
+    let server = TestServer::start(app).await;
+    let key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+    let (head, _stream) = raw_head(&server, &handshake("/flood", key)).await;
+    assert!(head.starts_with("http/1.1 101"), "{head}");
+    // `_stream` is kept open and never read.
+    let error = tokio::time::timeout(IO_TIMEOUT, rx.recv())
+        .await
+        .expect("the send fails within the timeout")
+        .expect("an error");
+    assert!(!error.is_empty());
+    server.stop().await.expect("clean stop");
+}
