@@ -110,6 +110,7 @@ pub(crate) struct SendWatch {
 
 impl SendWatch {
     /// The body's chunk count while it waits for the client, else `None`.
+    #[cfg(feature = "http2")]
     pub(crate) fn waiting(&self) -> Option<usize> {
         self.waiting
             .load(Ordering::Relaxed)
