@@ -149,14 +149,6 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// The 500 sent when error handling itself failed: plain text, no details, and no failure
-/// attached, so nothing tries to handle it again.
-pub(crate) fn default_500() -> crate::Response {
-    crate::Response::new("Internal Server Error")
-        .with_status(StatusCode::INTERNAL_SERVER_ERROR)
-        .with_content_type("text/plain; charset=utf-8")
-}
-
 /// `error: cause: cause ...`: an error and its sources on one line, for the log.
 pub(crate) fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut line = error.to_string();

@@ -32,44 +32,24 @@
 // The generated code names `::httpserver`; this lets it compile inside this crate too.
 extern crate self as httpserver;
 
-mod access_log;
-mod activity;
+// Layers, bottom up: each module imports only from those above it in this list. The
+// request goes the other way, from the accept loop in `server` down through `pipeline`
+// (the frozen app), `routes` and the extractors to the handler.
 mod app;
-mod body_stream;
-mod conn;
-mod conn_io;
-mod cookies;
-mod dispatch;
-mod env_config;
+mod config;
 mod error;
-mod error_handlers;
 mod extract;
-mod first_line;
-mod forwarded;
-mod group;
-mod head_check;
-mod hooks;
-#[cfg(feature = "http2")]
-mod http2;
-pub mod layer;
-mod linger;
-mod listen;
+mod handle;
 mod log_sink;
-mod multipart;
-mod path;
-mod read_body;
-mod reclaim;
+mod pipeline;
+mod protocol;
 mod request;
 mod response;
-mod route;
 #[doc(hidden)]
 pub mod router;
-mod safe_path;
+mod routes;
 mod server;
 mod service;
-mod session;
-mod stack;
-mod static_files;
 mod testing;
 #[cfg(feature = "tls")]
 mod tls;
@@ -80,23 +60,25 @@ pub mod ws;
 #[path = "private/mod.rs"]
 pub mod __private;
 
-pub use app::{App, AppHandle};
-pub use body_stream::BodyStream;
-pub use env_config::{listen_addr, ENV_VARIABLES};
+pub use app::env::{listen_addr, ENV_VARIABLES};
+pub use app::App;
 pub use error::{abort, BoxError, HttpError, IntoStatusCode};
+pub use extract::multipart::{Field, Multipart};
+pub use extract::session::{Session, SessionCookie};
 pub use extract::{Ext, Form, FromRequest, Query, State};
-pub use group::Group;
+pub use handle::AppHandle;
 pub use log_sink::NonBlockingStderr;
-pub use multipart::{Field, Multipart};
+pub use pipeline::layer;
+pub use protocol::safe_path::secure_filename;
+pub use request::body_stream::BodyStream;
 pub use request::{Request, RequestBuilder};
 pub use response::{
     Body, ChunkSender, Event, FileResponse, Html, IntoChunk, IntoEvent, IntoHeaders, IntoResponse,
     Json, Redirect, Response, Sse, StreamClosed, StreamingResponse,
 };
-pub use route::Route;
-pub use safe_path::secure_filename;
+pub use routes::group::Group;
+pub use routes::route::Route;
 pub use service::AppService;
-pub use session::{Session, SessionCookie};
 pub use testing::{TestClient, TestMultipart, TestRequest, TestResponse, TestStream};
 #[cfg(feature = "tls")]
 pub use tls::TlsConfig;

@@ -7,8 +7,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::error::BoxError;
+use crate::pipeline::stack::{client_addr_of, Origin, Stack};
 use crate::response::Body;
-use crate::stack::{client_addr_of, Origin, Stack};
 
 /// An [`App`](crate::App) as a [`tower_service::Service`] over `http::Request<B>` for any
 /// body type `B`: the same pipeline as the built-in server (limits, hooks, routing,

@@ -11,8 +11,8 @@ use http_body_util::{BodyExt, Full};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::pipeline::stack::{Origin, Stack};
 use crate::response::Body;
-use crate::stack::{Origin, Stack};
 
 /// Sends requests to an app in process, through exactly the pipeline the server uses:
 /// body limits, before hooks, routing, extraction, the handler, error handlers, after

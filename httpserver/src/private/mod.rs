@@ -12,8 +12,8 @@ use crate::extract::FromRequest;
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
 
-pub use crate::route::StateNeed;
 pub use crate::router;
+pub use crate::routes::route::StateNeed;
 
 mod const_checks;
 mod url_for;
@@ -21,8 +21,7 @@ mod url_for;
 pub use const_checks::*;
 pub use url_for::*;
 
-/// The future a route's handler returns once its arguments are extracted.
-pub type HandlerFuture = futures_util::future::BoxFuture<'static, Response>;
+pub use crate::routes::route::HandlerFuture;
 
 /// What a route attribute knows about its handler, at compile time. Implemented by the
 /// hidden struct that shares the handler's name; that struct has one field per path
@@ -211,7 +210,7 @@ impl PathParam for String {
 }
 impl PathParam for PathBuf {
     fn from_param(raw: &str) -> Option<Self> {
-        crate::safe_path::sanitize(raw)
+        crate::protocol::safe_path::sanitize(raw)
     }
 }
 

@@ -78,7 +78,7 @@ impl Body {
         }
         match slot {
             Some(body) => Body {
-                kind: Kind::Layered(crate::layer::boxed_bytes(body)),
+                kind: Kind::Layered(crate::protocol::body::boxed_bytes(body)),
                 ends_on_shutdown: false,
             },
             None => Body::empty(),

@@ -101,7 +101,7 @@ impl FileResponse {
     /// }
     /// ```
     pub fn from_dir(dir: impl Into<PathBuf>, name: &str) -> Self {
-        let rel = crate::safe_path::sanitize(name);
+        let rel = crate::protocol::safe_path::sanitize(name);
         FileResponse {
             path: rel.clone().unwrap_or_default(),
             download_name: None,
@@ -147,7 +147,7 @@ impl FileResponse {
             None => serve_path(&self.path, req, disposition).await,
             Some(Confinement { name_ok: false, .. }) => not_found(&self.path, "name refused"),
             Some(Confinement { dir, .. }) => {
-                match crate::safe_path::resolve_inside(dir, &self.path).await {
+                match crate::protocol::safe_path::resolve_inside(dir, &self.path).await {
                     Some((_, inside)) => serve_path(&inside, req, disposition).await,
                     None => not_found(&self.path, "outside its directory"),
                 }

@@ -2,6 +2,7 @@
 //! return values into one, and the small wrappers [`Json`], [`Html`] and [`Redirect`].
 
 mod body;
+pub(crate) mod cookies;
 mod file;
 mod into_response;
 mod sse;
@@ -19,8 +20,8 @@ use futures_util::future::BoxFuture;
 use http::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use http::StatusCode;
 
-use crate::app::AppHandle;
 use crate::error::{Failure, HttpError, IntoStatusCode};
+use crate::handle::AppHandle;
 use crate::request::Request;
 
 /// An HTTP response: status, headers and [`Body`].
@@ -218,4 +219,12 @@ impl From<HttpError> for Response {
     fn from(err: HttpError) -> Self {
         Response::from_failure(Failure::Http(err))
     }
+}
+
+/// The 500 sent when error handling itself failed: plain text, no details, and no failure
+/// attached, so nothing tries to handle it again.
+pub(crate) fn default_500() -> Response {
+    Response::new("Internal Server Error")
+        .with_status(http::StatusCode::INTERNAL_SERVER_ERROR)
+        .with_content_type("text/plain; charset=utf-8")
 }

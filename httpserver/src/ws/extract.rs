@@ -12,9 +12,9 @@ use tokio_tungstenite::WebSocketStream;
 use super::handshake::{self, Accepted, Refusal, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_PROTOCOL};
 use super::socket::WebSocket;
 use super::upgrade::{self, Pending};
-use crate::app::AppHandle;
 use crate::error::HttpError;
 use crate::extract::FromRequest;
+use crate::handle::AppHandle;
 use crate::request::Request;
 use crate::response::{Body, IntoResponse, Response};
 

@@ -40,7 +40,6 @@
 mod extract;
 mod handshake;
 mod message;
-mod registry;
 mod socket;
 pub(crate) mod upgrade;
 
@@ -48,13 +47,7 @@ pub use extract::WebSocketUpgrade;
 pub use message::{CloseFrame, Error, Message};
 pub use socket::{WebSocket, WebSocketReceiver, WebSocketSender};
 
-pub(crate) use registry::Sockets;
 pub(crate) use socket::connect_test_client;
 pub(crate) use upgrade::test_upgrade;
 
-/// The default largest message (and frame) a socket accepts: 16 MiB.
-///
-/// ```
-/// assert_eq!(httpserver::ws::DEFAULT_MAX_MESSAGE_SIZE, 16 << 20);
-/// ```
-pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 * 1024 * 1024;
+pub use crate::config::DEFAULT_MAX_MESSAGE_SIZE;

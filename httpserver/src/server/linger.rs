@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
+use crate::config::Config;
+
 /// How long and how much a lingering close may read before it closes anyway.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Linger {
@@ -19,6 +21,16 @@ pub(crate) struct Linger {
     /// The longest wait for the client's next bytes (nginx's `lingering_timeout`).
     pub(crate) idle: Duration,
     pub(crate) max_bytes: u64,
+}
+
+impl Config {
+    pub(crate) fn linger(&self) -> Linger {
+        Linger {
+            total: self.linger_time,
+            idle: self.linger_timeout,
+            max_bytes: self.linger_max_bytes,
+        }
+    }
 }
 
 /// Shuts the write side, then discards input until the client closes its side, sends

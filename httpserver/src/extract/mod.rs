@@ -1,4 +1,8 @@
-//! Extractors: handler arguments that are not path parameters, built from the request.
+//! Extractors: handler arguments that are not path parameters, built from the request;
+//! among them the session and multipart bodies.
+
+pub(crate) mod multipart;
+pub(crate) mod session;
 
 use std::future::Future;
 use std::ops::Deref;
@@ -7,6 +11,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 
 use crate::error::HttpError;
+use crate::request::body_stream::BodyStream;
 use crate::request::Request;
 use crate::response::Json;
 
@@ -268,5 +273,15 @@ impl<T> Deref for Ext<T> {
 impl<T: FromRequest + Send> FromRequest for Option<T> {
     async fn from_request(req: &Request) -> Result<Self, HttpError> {
         Ok(T::from_request(req).await.ok())
+    }
+}
+
+impl FromRequest for BodyStream {
+    async fn from_request(req: &Request) -> Result<Self, HttpError> {
+        // A streaming route hands its body over unread; elsewhere (a buffered route, a
+        // request built by hand) the body was read already: stream that.
+        Ok(req
+            .take_body_stream()
+            .unwrap_or_else(|| BodyStream::of_bytes(req.body().clone())))
     }
 }

@@ -10,11 +10,12 @@ use bytes::{Bytes, BytesMut};
 use http::HeaderMap;
 use tokio::io::AsyncWriteExt;
 
-use crate::body_stream::BodyStream;
+use crate::config::MultipartLimits;
 use crate::error::HttpError;
 use crate::extract::FromRequest;
+use crate::request::body_stream::BodyStream;
 use crate::request::Request;
-use framing::{Framing, FramingCheck, FramingLimits};
+use framing::{Framing, FramingCheck};
 
 /// A `multipart/form-data` body, field by field, as it arrives: uploads are never held
 /// whole in memory (stream a file to disk with [`Field::save_to`]). A handler taking it
@@ -88,26 +89,6 @@ impl FromRequest for Multipart {
             inner: multer::Multipart::new(FramingCheck::new(body, framing), boundary),
             field_size: limits.field_size,
         })
-    }
-}
-
-/// The app's bounds on multipart bodies, beside the body's own size limit.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct MultipartLimits {
-    pub(crate) framing: FramingLimits,
-    /// The most bytes of a field that is not a file.
-    pub(crate) field_size: usize,
-}
-
-impl Default for MultipartLimits {
-    fn default() -> Self {
-        MultipartLimits {
-            framing: FramingLimits {
-                header_size: 8 * 1024,
-                parts: 1000,
-            },
-            field_size: 1024 * 1024,
-        }
     }
 }
 

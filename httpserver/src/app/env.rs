@@ -136,7 +136,8 @@ impl App {
             (None, None) => {}
             #[cfg(feature = "tls")]
             (Some(cert), Some(key)) => {
-                let tls = crate::TlsConfig::from_pem_files(cert, key).map_err(|e| e.to_string())?;
+                let tls =
+                    crate::tls::TlsConfig::from_pem_files(cert, key).map_err(|e| e.to_string())?;
                 self = self.tls(tls);
             }
             #[cfg(not(feature = "tls"))]

@@ -11,14 +11,14 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use bytes::{Buf, Bytes};
+use bytes::Bytes;
 use http_body::{Frame, SizeHint};
 use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::BodyExt;
 use tower::util::BoxCloneSyncService;
 use tower::ServiceExt;
 
 use crate::error::BoxError;
+use crate::protocol::body::boxed_bytes;
 use crate::response::Body;
 
 /// The body of a request as the layers of [`App::layer`](crate::App::layer) see it,
@@ -153,52 +153,4 @@ where
             .map_response(|res: http::Response<ResBody>| res.map(Body::from_http_body));
         Inner::new(service)
     })
-}
-
-/// Any body, boxed, its chunks as `Bytes` (no copy when they already are) and its size
-/// hint kept (http-body-util's `map_frame` drops it, and limits read it).
-pub(crate) fn boxed_bytes<B>(body: B) -> UnsyncBoxBody<Bytes, BoxError>
-where
-    B: http_body::Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
-{
-    BytesBody { body }.boxed_unsync()
-}
-
-pin_project_lite::pin_project! {
-    struct BytesBody<B> {
-        #[pin]
-        body: B,
-    }
-}
-
-impl<B> http_body::Body for BytesBody<B>
-where
-    B: http_body::Body,
-    B::Error: Into<BoxError>,
-{
-    type Data = Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        self.project().body.poll_frame(cx).map(|frame| {
-            frame.map(|frame| {
-                frame
-                    .map(|frame| frame.map_data(|mut data| data.copy_to_bytes(data.remaining())))
-                    .map_err(Into::into)
-            })
-        })
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.body.size_hint()
-    }
 }

@@ -4,12 +4,12 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use crate::hooks::{self, AfterHook, BeforeHook};
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
-use crate::route::Route;
+use crate::routes::hooks::{self, GroupHooks};
+use crate::routes::route::Route;
 
-/// The routes of a [`#[group]`](crate::group) module, and the hooks that run for them
+/// The routes of a [`#[group]`](crate::routes::group) module, and the hooks that run for them
 /// alone. Made by the module's generated `group()` function; added with
 /// [`App::group`](crate::App::group).
 ///
@@ -61,13 +61,6 @@ pub struct Group {
     prefix: &'static str,
     routes: Vec<Route>,
     hooks: GroupHooks,
-}
-
-/// The hooks of one group, shared by its routes.
-#[derive(Default)]
-pub(crate) struct GroupHooks {
-    pub(crate) before: Vec<BeforeHook>,
-    pub(crate) after: Vec<AfterHook>,
 }
 
 impl Group {

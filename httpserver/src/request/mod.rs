@@ -2,6 +2,8 @@
 //! or streamed to a `BodyStream` or `Multipart` handler), and the values attached to it
 //! for this request; cheap to clone, every clone sharing them.
 
+pub(crate) mod body_stream;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -11,9 +13,9 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, Uri, Version};
 use serde::de::DeserializeOwned;
 
-use crate::app::AppHandle;
-use crate::body_stream::BodyStream;
 use crate::error::HttpError;
+use crate::handle::AppHandle;
+use crate::request::body_stream::BodyStream;
 
 /// An HTTP request whose body has been read (at most `max_body_size` bytes).
 ///
@@ -221,7 +223,7 @@ impl Request {
     pub fn cookies(&self) -> impl Iterator<Item = (&str, &str)> {
         self.inner
             .cookies
-            .get_or_init(|| crate::cookies::parse(&self.inner.headers))
+            .get_or_init(|| crate::protocol::cookies::parse(&self.inner.headers))
             .iter()
             .map(|(n, v)| (n.as_str(), v.as_str()))
     }
@@ -440,7 +442,7 @@ impl RequestBuilder {
 
     /// Finishes the request.
     pub fn build(self) -> Request {
-        let path = crate::path::decode_path(self.uri.path()).unwrap_or_default();
+        let path = crate::protocol::path::decode_path(self.uri.path()).unwrap_or_default();
         Request::from_parts(RequestParts {
             method: self.method,
             uri: self.uri,

@@ -17,7 +17,7 @@ use bytes::{Buf, Bytes};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
-use crate::activity::Activity;
+use crate::server::activity::Activity;
 
 pub(crate) struct ConnIo<S> {
     pub(crate) stream: S,

@@ -17,10 +17,10 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
 use tokio::time::{Instant, Sleep};
 
-use crate::activity::{Activity, SendWatch};
-use crate::conn::Wire;
-use crate::conn_io::ConnIo;
-use crate::server::stopped;
+use crate::handle::stopped;
+use crate::server::activity::{Activity, SendWatch, SEND_WATCH};
+use crate::server::conn_io::ConnIo;
+use crate::server::wire::Wire;
 
 /// How long a connection without streams waits for the client to acknowledge GOAWAY.
 const GOAWAY_ANSWER: Duration = Duration::from_secs(1);
@@ -89,12 +89,6 @@ async fn idle_for(activity: &Activity, timeout: Duration) {
             return;
         }
     }
-}
-
-tokio::task_local! {
-    /// The send watch of the stream whose task is running: the response body made in it
-    /// reports to it (see `conn::Wire::service`).
-    pub(crate) static SEND_WATCH: Arc<SendWatch>;
 }
 
 /// Spawns hyper's per-stream tasks, each with a watch on its response body.

@@ -13,27 +13,12 @@ use bytes::Bytes;
 use futures_util::Stream;
 use http::HeaderMap;
 use http_body::Body as HttpBody;
-use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::BodyExt;
 use tokio::time::Sleep;
 
-use crate::error::{BoxError, HttpError};
-use crate::extract::FromRequest;
-use crate::read_body::{declared_over, BodyError};
-use crate::request::Request;
-
-/// A body not read yet, whatever type the server, the tower service or the test client
-/// gave it.
-pub(crate) type PendingBody = UnsyncBoxBody<Bytes, BoxError>;
-
-pub(crate) fn pending<B>(body: B) -> PendingBody
-where
-    B: HttpBody + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
-{
-    crate::layer::boxed_bytes(body)
-}
+use crate::error::HttpError;
+use crate::protocol::body::PendingBody;
+use crate::protocol::read_body::{declared_over, BodyError};
 
 /// The request body as it arrives, chunk by chunk: for uploads too large to hold in memory.
 /// A handler takes it as an argument (the route then does not read the body first); each
@@ -87,7 +72,7 @@ impl BodyStream {
     }
 
     /// A stream of a body already read (a route that read it, or a request built by hand).
-    fn of_bytes(bytes: Bytes) -> Self {
+    pub(crate) fn of_bytes(bytes: Bytes) -> Self {
         let body = http_body_util::Full::new(bytes)
             .map_err(|never| match never {})
             .boxed_unsync();
@@ -173,19 +158,10 @@ impl std::fmt::Debug for BodyStream {
     }
 }
 
-impl FromRequest for BodyStream {
-    async fn from_request(req: &Request) -> Result<Self, HttpError> {
-        // A streaming route hands its body over unread; elsewhere (a buffered route, a
-        // request built by hand) the body was read already: stream that.
-        Ok(req
-            .take_body_stream()
-            .unwrap_or_else(|| BodyStream::of_bytes(req.body().clone())))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::BoxError;
     use http::header::CONTENT_LENGTH;
     use http_body_util::StreamBody;
 

@@ -10,8 +10,9 @@ use futures_util::future::BoxFuture;
 use http::header::ALLOW;
 use http::StatusCode;
 
-use crate::error::{catch_panic, default_500, BoxError, Failure, HttpError};
+use crate::error::{catch_panic, BoxError, Failure, HttpError};
 use crate::request::Request;
+use crate::response::default_500;
 use crate::response::{IntoResponse, Response};
 
 type ByStatus = Arc<dyn Fn(Request, HttpError) -> BoxFuture<'static, Response> + Send + Sync>;

@@ -10,89 +10,31 @@ use bytes::Bytes;
 use http::header::{HeaderValue, ALLOW, CONNECTION, LOCATION};
 use http::{Method, StatusCode};
 
-use crate::access_log;
-use crate::app::{AppHandle, Config};
-use crate::body_stream::{pending, BodyStream, PendingBody};
 use crate::error::{catch_panic, BoxError, Failure, HttpError};
-use crate::error_handlers::ErrorHandlers;
-use crate::forwarded::ClientView;
-use crate::group::GroupHooks;
-use crate::head_check::{check_head, check_wire_head};
-use crate::hooks::{run_after, run_before, AfterHook, BeforeHook};
-use crate::path::{decode_path, routing_path, unescape_segment};
-use crate::read_body::{declared_over, read_body, BodyError, BodyTimeouts};
+use crate::pipeline::access_log;
+use crate::pipeline::core::{methods_text, AppCore};
+use crate::protocol::body::{pending, PendingBody};
+use crate::protocol::forwarded::ClientView;
+use crate::protocol::head_check::{check_head, check_wire_head};
+use crate::protocol::path::{decode_path, routing_path, unescape_segment};
+use crate::protocol::read_body::{declared_over, read_body, BodyError, BodyTimeouts};
+use crate::request::body_stream::BodyStream;
 use crate::request::{Request, RequestParts};
 use crate::response::{Body, IntoResponse, Response};
-use crate::route::Route;
-use crate::router::{InsertError, Lookup, Router};
-
-/// An app frozen for serving: the route table, middleware, error handlers, the
-/// configuration and the handle.
-pub(crate) struct AppCore {
-    pub(crate) router: Router<Route>,
-    pub(crate) before: Vec<BeforeHook>,
-    pub(crate) after: Vec<AfterHook>,
-    pub(crate) errors: ErrorHandlers,
-    pub(crate) config: Config,
-    pub(crate) handle: AppHandle,
-    /// The app can seal sessions (it has a secret key): only then is there one to save.
-    pub(crate) sessions: bool,
-}
-
-/// Builds the route table; a route registered twice is an error naming both handlers.
-pub(crate) fn build_router(routes: Vec<Route>) -> Result<Router<Route>, String> {
-    let mut router = Router::new();
-    for route in routes {
-        let methods = parse_methods(&route)?;
-        let (name, pattern) = (route.name().to_owned(), route.pattern().to_owned());
-        match router.insert(&pattern, &methods, route) {
-            Ok(()) => {}
-            Err(InsertError::Duplicate { existing }) => {
-                return Err(format!(
-                    "route conflict: `{}` ({} {}) and `{}` ({} {}) answer the same requests; \
-                     remove one or change its path",
-                    existing.name(),
-                    existing.methods().join(","),
-                    existing.pattern(),
-                    name,
-                    methods_text(&methods),
-                    pattern
-                ))
-            }
-            Err(InsertError::Pattern(e)) => {
-                return Err(format!(
-                    "route `{name}` has an invalid pattern {pattern:?}: {}",
-                    e.message
-                ))
-            }
-        }
-    }
-    Ok(router)
-}
-
-fn parse_methods(route: &Route) -> Result<Vec<Method>, String> {
-    route
-        .methods()
-        .iter()
-        .map(|m| {
-            Method::from_bytes(m.as_bytes())
-                .map_err(|_| format!("route `{}` has an invalid method {m:?}", route.name()))
-        })
-        .collect()
-}
-
-fn methods_text(methods: &[Method]) -> String {
-    methods
-        .iter()
-        .map(Method::as_str)
-        .collect::<Vec<_>>()
-        .join(",")
-}
+use crate::router::Lookup;
+use crate::routes::hooks::GroupHooks;
+use crate::routes::hooks::{run_after, run_before};
+use crate::routes::route::Route;
 
 /// Marks a response (in its `http` extensions) whose request body was left unread: the
 /// server then ends the connection with a lingering close.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct BodyLeftUnread;
+
+/// Marks a request (in its `http` extensions) that arrived over TLS: its scheme is
+/// `https`. The server sets it; the pipeline reads it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OverTls;
 
 /// The request line and headers, and the body: refused already, empty, or still unread.
 struct Incoming {
@@ -277,7 +219,7 @@ async fn dispatch(core: &AppCore, incoming: Incoming) -> (Response, bool) {
         response = Box::pin(run_after(&core.after, &request, response)).await;
     }
     if core.sessions {
-        crate::session::save(&request, &mut response);
+        crate::extract::session::save(&request, &mut response);
     }
     (response, unread_body)
 }
@@ -455,5 +397,5 @@ fn redirect_to_slash(uri: &http::Uri) -> Response {
 
 /// Whether the request came over a TLS connection of this server.
 fn over_tls(head: &http::request::Parts) -> bool {
-    head.extensions.get::<crate::conn::OverTls>().is_some()
+    head.extensions.get::<OverTls>().is_some()
 }

@@ -148,3 +148,10 @@ impl http_body::Body for TrackedBody {
         self.body.size_hint()
     }
 }
+
+#[cfg(feature = "http2")]
+tokio::task_local! {
+    /// The send watch of the stream whose task is running: the response body made in it
+    /// reports to it (see `wire::Wire::service`).
+    pub(crate) static SEND_WATCH: Arc<SendWatch>;
+}

@@ -8,9 +8,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use crate::dispatch::{answer, answer_from_wire, AppCore, BodyLeftUnread};
 use crate::error::BoxError;
-use crate::layer::{ApplyLayer, Inner, RequestBody};
+use crate::pipeline::core::AppCore;
+use crate::pipeline::dispatch::{answer, answer_from_wire, BodyLeftUnread};
+use crate::pipeline::layer::{ApplyLayer, Inner, RequestBody};
 use crate::response::Body;
 
 /// A frozen app and the layers around it.

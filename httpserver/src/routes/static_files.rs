@@ -22,12 +22,12 @@ use std::sync::Arc;
 use http::header::LOCATION;
 use http::StatusCode;
 
-use crate::__private::HandlerFuture;
 use crate::error::HttpError;
+use crate::protocol::safe_path::{resolve_inside, sanitize};
 use crate::request::Request;
 use crate::response::{Body, FileResponse, IntoResponse, Response};
-use crate::route::Route;
-use crate::safe_path::{resolve_inside, sanitize};
+use crate::routes::route::HandlerFuture;
+use crate::routes::route::Route;
 
 /// The file a directory request serves.
 const INDEX: &str = "index.html";

@@ -20,7 +20,7 @@ impl Default for Sockets {
         Sockets {
             tracker: TaskTracker::new(),
             cut: CancellationToken::new(),
-            max_message_size: Arc::new(AtomicUsize::new(super::DEFAULT_MAX_MESSAGE_SIZE)),
+            max_message_size: Arc::new(AtomicUsize::new(crate::config::DEFAULT_MAX_MESSAGE_SIZE)),
         }
     }
 }

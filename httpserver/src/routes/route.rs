@@ -4,9 +4,12 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::__private::HandlerFuture;
-use crate::group::GroupHooks;
 use crate::request::Request;
+use crate::response::Response;
+use crate::routes::hooks::GroupHooks;
+
+/// The future a route's handler returns once its arguments are extracted.
+pub type HandlerFuture = futures_util::future::BoxFuture<'static, Response>;
 
 /// One routed handler: its methods, its path pattern and the code that runs it.
 ///
@@ -62,7 +65,7 @@ impl StateNeed {
     pub(crate) fn secret_key() -> Self {
         StateNeed {
             secret_key: true,
-            ..StateNeed::of::<crate::session::SessionKeys>()
+            ..StateNeed::of::<crate::extract::session::SessionKeys>()
         }
     }
 }

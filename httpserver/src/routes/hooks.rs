@@ -52,7 +52,7 @@ pub(crate) async fn run_before(hooks: &[BeforeHook], req: &Request) -> Option<Re
             Ok(Some(res)) => return Some(res),
             Err(panic) => {
                 tracing::error!(panic = %panic, "a before_request hook panicked");
-                return Some(crate::error::default_500());
+                return Some(crate::response::default_500());
             }
         }
     }
@@ -67,13 +67,20 @@ pub(crate) async fn run_after(hooks: &[AfterHook], req: &Request, mut res: Respo
             Ok(next) if next.failure().is_none() => next,
             Ok(next) => {
                 tracing::error!(failure = ?next.failure(), "an after_request hook failed");
-                return crate::error::default_500();
+                return crate::response::default_500();
             }
             Err(panic) => {
                 tracing::error!(panic = %panic, "an after_request hook panicked");
-                return crate::error::default_500();
+                return crate::response::default_500();
             }
         };
     }
     res
+}
+
+/// The hooks of one group, shared by its routes.
+#[derive(Default)]
+pub(crate) struct GroupHooks {
+    pub(crate) before: Vec<BeforeHook>,
+    pub(crate) after: Vec<AfterHook>,
 }

@@ -1,92 +1,30 @@
 //! The application: its builder and configuration ([`App`]), and the handle that reaches
 //! a running app ([`AppHandle`]).
 
-use std::any::{Any, TypeId};
-use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+pub(crate) mod env;
+
+use std::any::TypeId;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::watch;
 
 use std::future::Future;
 
-use crate::dispatch::{build_router, AppCore};
+use crate::config::Config;
 use crate::error::{HttpError, IntoStatusCode};
-use crate::error_handlers::ErrorHandlers;
-use crate::hooks::{self, AfterHook, BeforeHook};
-use crate::layer::{ApplyLayer, Inner, RequestBody};
+use crate::extract::session::{Session, SessionCookie, SessionKeys};
+use crate::handle::{AppHandle, StateMap};
+use crate::pipeline::core::{build_router, check_state, AppCore};
+use crate::pipeline::layer::{ApplyLayer, Inner, RequestBody};
+use crate::pipeline::stack::Stack;
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
-use crate::route::Route;
+use crate::routes::error_handlers::ErrorHandlers;
+use crate::routes::hooks::{self, AfterHook, BeforeHook};
+use crate::routes::route::Route;
 use crate::service::AppService;
-use crate::session::{Session, SessionCookie, SessionKeys};
-use crate::stack::Stack;
 use crate::testing::TestClient;
-
-type StateMap = HashMap<TypeId, Arc<dyn Any + Send + Sync>>;
-
-/// Limits and timings of a server; the defaults suit most apps.
-#[derive(Debug, Clone)]
-pub(crate) struct Config {
-    pub(crate) max_body_size: usize,
-    pub(crate) head_timeout: Duration,
-    pub(crate) body_timeout: Duration,
-    pub(crate) body_total_timeout: Duration,
-    pub(crate) keep_alive_timeout: Duration,
-    pub(crate) send_timeout: Duration,
-    pub(crate) max_head_size: usize,
-    pub(crate) max_connections: usize,
-    pub(crate) linger_time: Duration,
-    pub(crate) linger_timeout: Duration,
-    pub(crate) linger_max_bytes: u64,
-    pub(crate) grace_period: Duration,
-    pub(crate) handle_signals: bool,
-    pub(crate) access_log: bool,
-    pub(crate) drain_period: Duration,
-    pub(crate) reuse_port: bool,
-    pub(crate) trusted_proxies: crate::forwarded::TrustedProxies,
-    pub(crate) multipart: crate::multipart::MultipartLimits,
-    #[cfg(feature = "ws")]
-    pub(crate) ws_max_message_size: usize,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            max_body_size: 1024 * 1024,
-            head_timeout: Duration::from_secs(30),
-            body_timeout: Duration::from_secs(30),
-            body_total_timeout: Duration::from_secs(300),
-            keep_alive_timeout: Duration::from_secs(75),
-            send_timeout: Duration::from_secs(60),
-            max_head_size: 64 * 1024,
-            max_connections: 10_000,
-            linger_time: Duration::from_secs(30),
-            linger_timeout: Duration::from_secs(5),
-            linger_max_bytes: u64::MAX,
-            grace_period: Duration::from_secs(30),
-            handle_signals: true,
-            access_log: true,
-            drain_period: Duration::from_secs(5),
-            reuse_port: false,
-            trusted_proxies: crate::forwarded::TrustedProxies::default(),
-            multipart: crate::multipart::MultipartLimits::default(),
-            #[cfg(feature = "ws")]
-            ws_max_message_size: crate::ws::DEFAULT_MAX_MESSAGE_SIZE,
-        }
-    }
-}
-
-impl Config {
-    pub(crate) fn linger(&self) -> crate::linger::Linger {
-        crate::linger::Linger {
-            total: self.linger_time,
-            idle: self.linger_timeout,
-            max_bytes: self.linger_max_bytes,
-        }
-    }
-}
 
 /// A web application: routes, state and configuration, then [`run`](App::run) or
 /// [`serve`](App::serve).
@@ -113,7 +51,7 @@ pub struct App {
     config: Config,
     secret_keys: Vec<Vec<u8>>,
     session_cookie: SessionCookie,
-    session_check: Option<crate::session::SessionCheck>,
+    session_check: Option<crate::extract::session::SessionCheck>,
     trusted_proxies: Vec<String>,
     layers: Vec<ApplyLayer>,
     handle: AppHandle,
@@ -152,9 +90,9 @@ impl App {
         self
     }
 
-    /// Adds the routes of a [`#[group]`](crate::group) module with the group's own hooks
-    /// (see [`Group`](crate::Group)). Its routes conflict with others as any routes do.
-    pub fn group(mut self, group: crate::Group) -> Self {
+    /// Adds the routes of a [`#[group]`](crate::routes::group) module with the group's own hooks
+    /// (see [`Group`](crate::routes::group::Group)). Its routes conflict with others as any routes do.
+    pub fn group(mut self, group: crate::routes::group::Group) -> Self {
         self.routes.extend(group.into_routes());
         self
     }
@@ -371,7 +309,7 @@ impl App {
     /// ```
     pub fn static_files(mut self, prefix: &str, dir: impl Into<std::path::PathBuf>) -> Self {
         self.routes
-            .extend(crate::static_files::mount(prefix, dir.into()));
+            .extend(crate::routes::static_files::mount(prefix, dir.into()));
         self
     }
 
@@ -411,12 +349,12 @@ impl App {
             + 'static,
         <L::Service as tower_service::Service<http::Request<RequestBody>>>::Future: Send + 'static,
         <L::Service as tower_service::Service<http::Request<RequestBody>>>::Error:
-            Into<crate::BoxError>,
+            Into<crate::error::BoxError>,
         ResBody: http_body::Body + Send + 'static,
         ResBody::Data: Send,
-        ResBody::Error: Into<crate::BoxError>,
+        ResBody::Error: Into<crate::error::BoxError>,
     {
-        self.layers.push(crate::layer::erase(layer));
+        self.layers.push(crate::pipeline::layer::erase(layer));
         self
     }
 
@@ -725,8 +663,8 @@ impl App {
     /// }
     /// ```
     #[cfg(feature = "tls")]
-    pub fn tls(self, config: crate::TlsConfig) -> Self {
-        self.handle.inner.tls.set(config);
+    pub fn tls(self, config: crate::tls::TlsConfig) -> Self {
+        self.handle.tls().set(config);
         self
     }
 
@@ -762,9 +700,9 @@ impl App {
                  use `App::serve(listener).await` there",
             ));
         }
-        let listener = match crate::listen::inherited()? {
+        let listener = match crate::server::listen::inherited()? {
             Some(listener) => listener,
-            None => crate::listen::bind(addrs, self.config.reuse_port)?,
+            None => crate::server::listen::bind(addrs, self.config.reuse_port)?,
         };
         listener.set_nonblocking(true)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -833,10 +771,11 @@ impl App {
         let invalid = |msg| std::io::Error::new(std::io::ErrorKind::InvalidInput, msg);
         let mut config = self.config;
         config.trusted_proxies =
-            crate::forwarded::TrustedProxies::parse(&self.trusted_proxies).map_err(invalid)?;
+            crate::protocol::forwarded::TrustedProxies::parse(&self.trusted_proxies)
+                .map_err(invalid)?;
         let mut state = self.state;
         state.insert(
-            TypeId::of::<crate::multipart::MultipartLimits>(),
+            TypeId::of::<crate::config::MultipartLimits>(),
             Arc::new(config.multipart),
         );
         let sessions = !self.secret_keys.is_empty();
@@ -851,7 +790,7 @@ impl App {
         // A handle given out before serving reaches this app's state too; the first app
         // started from it wins there. The requests' own handle is this app's alone, so
         // clones of one app given different state each see their own.
-        let _ = self.handle.inner.state.set(Arc::clone(&state));
+        self.handle.offer_state(&state);
         let handle = self.handle.with_state(state);
         #[cfg(feature = "ws")]
         handle
@@ -867,253 +806,5 @@ impl App {
             handle,
             sessions,
         }))
-    }
-}
-
-/// Every `State<T>` a handler takes must be registered, and a handler taking `Session`
-/// needs a secret key: found at start-up, not as a 500 on the first request.
-fn check_state(routes: &[Route], state: &StateMap) -> Result<(), String> {
-    for route in routes {
-        for need in route.state_needs() {
-            if state.contains_key(&need.type_id) {
-                continue;
-            }
-            return Err(if need.secret_key {
-                format!(
-                    "`{}` takes `Session`, but the app has no secret key to seal sessions \
-                     with; set one with `App::secret_key(..)` (at least 32 random bytes, from \
-                     the environment, e.g. `std::env::var(\"APP_SECRET\")`)",
-                    route.name()
-                )
-            } else {
-                format!(
-                    "`{}` takes `State<{}>`, but the app has no state of that type; \
-                     register one with `App::state(..)`",
-                    route.name(),
-                    need.type_name
-                )
-            });
-        }
-    }
-    Ok(())
-}
-
-/// A handle on a (running) app: shut it down, or reach its state. Cheap to clone.
-///
-/// ```
-/// use httpserver::App;
-/// let app = App::new();
-/// let handle = app.handle();
-/// assert!(!handle.is_shutting_down());
-/// handle.shutdown();
-/// assert!(handle.is_shutting_down());
-/// ```
-#[derive(Clone)]
-pub struct AppHandle {
-    inner: Arc<HandleInner>,
-}
-
-struct HandleInner {
-    shutdown: Arc<watch::Sender<bool>>,
-    draining: Arc<std::sync::atomic::AtomicBool>,
-    /// Wakes the HTTP/2 connections when the drain phase starts, to send GOAWAY.
-    #[cfg(feature = "http2")]
-    drain_notice: Arc<tokio::sync::Notify>,
-    state: OnceLock<Arc<StateMap>>,
-    /// Open WebSockets, which outlive their HTTP connections: shutdown waits for them.
-    #[cfg(feature = "ws")]
-    websockets: crate::ws::Sockets,
-    #[cfg(feature = "tls")]
-    tls: crate::tls::TlsSlot,
-}
-
-impl AppHandle {
-    pub(crate) fn detached() -> Self {
-        AppHandle {
-            inner: Arc::new(HandleInner {
-                shutdown: Arc::new(watch::Sender::new(false)),
-                draining: Arc::default(),
-                #[cfg(feature = "http2")]
-                drain_notice: Arc::default(),
-                state: OnceLock::new(),
-                #[cfg(feature = "ws")]
-                websockets: crate::ws::Sockets::default(),
-                #[cfg(feature = "tls")]
-                tls: crate::tls::TlsSlot::default(),
-            }),
-        }
-    }
-
-    /// A handle that shuts down what this one does, holding `state`.
-    fn with_state(&self, state: Arc<StateMap>) -> Self {
-        AppHandle {
-            inner: Arc::new(HandleInner {
-                shutdown: Arc::clone(&self.inner.shutdown),
-                draining: Arc::clone(&self.inner.draining),
-                #[cfg(feature = "http2")]
-                drain_notice: Arc::clone(&self.inner.drain_notice),
-                state: OnceLock::from(state),
-                #[cfg(feature = "ws")]
-                websockets: self.inner.websockets.clone(),
-                #[cfg(feature = "tls")]
-                tls: self.inner.tls.clone(),
-            }),
-        }
-    }
-
-    /// Starts a graceful shutdown: stop accepting, close idle connections, let requests
-    /// in flight finish within the grace period. Returns at once; calling it again does
-    /// nothing more.
-    pub fn shutdown(&self) {
-        self.inner.shutdown.send_replace(true);
-    }
-
-    /// Starts the drain phase by hand (SIGTERM starts it on its own): the server goes on
-    /// answering but closes each connection after its answer, and
-    /// [`is_ready`](AppHandle::is_ready) turns false. Call [`shutdown`](AppHandle::shutdown)
-    /// when the load balancer has moved away.
-    pub fn start_draining(&self) {
-        self.inner
-            .draining
-            .store(true, std::sync::atomic::Ordering::Release);
-        #[cfg(feature = "http2")]
-        self.inner.drain_notice.notify_waiters();
-    }
-
-    /// Resolves once the drain phase has begun (at once if it already has).
-    #[cfg(feature = "http2")]
-    pub(crate) async fn drain_begun(&self) {
-        let notice = self.inner.drain_notice.notified();
-        tokio::pin!(notice);
-        // Registered before the flag is read, so a drain starting in between still wakes us.
-        notice.as_mut().enable();
-        if self.drain_started() {
-            return;
-        }
-        notice.await;
-    }
-
-    /// Whether the server is draining (or shutting down): answers close their connections.
-    pub fn is_draining(&self) -> bool {
-        self.drain_started() || self.is_shutting_down()
-    }
-
-    /// Whether the drain phase has begun: one atomic load, for every answer on the hot
-    /// path (a shutdown closes connections through hyper without it).
-    pub(crate) fn drain_started(&self) -> bool {
-        self.inner
-            .draining
-            .load(std::sync::atomic::Ordering::Acquire)
-    }
-
-    /// Whether the server wants new traffic: false from the start of the drain phase on.
-    /// A readiness route answers 503 when it is false, so that a load balancer (or a
-    /// Kubernetes readiness probe) stops sending before the server stops.
-    ///
-    /// ```
-    /// use httpserver::{get, Request, Response, IntoResponse};
-    ///
-    /// #[get("/ready")]
-    /// async fn ready(req: Request) -> Response {
-    ///     if req.app().is_ready() {
-    ///         "ready".into_response()
-    ///     } else {
-    ///         ("draining", 503).into_response()
-    ///     }
-    /// }
-    /// ```
-    pub fn is_ready(&self) -> bool {
-        !self.is_draining()
-    }
-
-    /// Whether a shutdown has been asked for.
-    pub fn is_shutting_down(&self) -> bool {
-        *self.inner.shutdown.borrow()
-    }
-
-    /// Resolves once a shutdown has been asked for (at once if it already was). Long-lived
-    /// responses (an endless event stream, a long poll) can end themselves with it
-    /// instead of being cut at the end of the grace period.
-    ///
-    /// ```
-    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
-    /// let handle = httpserver::App::new().handle();
-    /// handle.shutdown();
-    /// handle.shutdown_requested().await; // returns at once: already asked for
-    /// # });
-    /// ```
-    pub async fn shutdown_requested(&self) {
-        let mut signal = self.shutdown_signal();
-        // The sender lives in this handle, so the channel cannot close while we wait.
-        let _ = signal.wait_for(|stop| *stop).await;
-    }
-
-    /// The state of type `T` registered with [`App::state`], once the app is serving.
-    pub fn state<T: Send + Sync + 'static>(&self) -> Option<&T> {
-        self.inner
-            .state
-            .get()?
-            .get(&TypeId::of::<T>())?
-            .downcast_ref::<T>()
-    }
-
-    pub(crate) fn state_arc<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
-        let any = self.inner.state.get()?.get(&TypeId::of::<T>())?.clone();
-        any.downcast::<T>().ok()
-    }
-
-    /// Reads the certificate and key files given to [`TlsConfig::from_pem_files`](crate::TlsConfig::from_pem_files)
-    /// again, for the connections accepted from now on (feature `tls`). SIGHUP does the
-    /// same when the app handles signals. On an error (a file missing, half written, or a
-    /// key that does not fit) the server keeps the certificate it has, and the error says
-    /// what is wrong.
-    ///
-    /// ```no_run
-    /// # fn demo(handle: httpserver::AppHandle) {
-    /// // After the certificate files were renewed:
-    /// if let Err(e) = handle.reload_tls() {
-    ///     eprintln!("keeping the old certificate: {e}");
-    /// }
-    /// # }
-    /// ```
-    #[cfg(feature = "tls")]
-    pub fn reload_tls(&self) -> std::io::Result<()> {
-        self.inner.tls.reload()
-    }
-
-    /// Replaces the TLS configuration for the connections accepted from now on (feature
-    /// `tls`), for certificates that do not come from files. It takes effect on a server
-    /// started with [`App::tls`]; a server started without it serves plain HTTP to the end.
-    ///
-    /// ```
-    /// # fn demo(handle: httpserver::AppHandle, cert: &[u8], key: &[u8]) -> std::io::Result<()> {
-    /// handle.set_tls(httpserver::TlsConfig::from_pem(cert, key)?);
-    /// # Ok(()) }
-    /// ```
-    #[cfg(feature = "tls")]
-    pub fn set_tls(&self, config: crate::TlsConfig) {
-        self.inner.tls.set(config);
-    }
-
-    #[cfg(feature = "tls")]
-    pub(crate) fn tls(&self) -> &crate::tls::TlsSlot {
-        &self.inner.tls
-    }
-
-    #[cfg(feature = "ws")]
-    pub(crate) fn websockets(&self) -> &crate::ws::Sockets {
-        &self.inner.websockets
-    }
-
-    pub(crate) fn shutdown_signal(&self) -> watch::Receiver<bool> {
-        self.inner.shutdown.subscribe()
-    }
-}
-
-impl std::fmt::Debug for AppHandle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppHandle")
-            .field("shutting_down", &self.is_shutting_down())
-            .finish_non_exhaustive()
     }
 }

@@ -1,17 +1,32 @@
-//! The accept loop, the signals that stop it, and graceful shutdown on a signal or
-//! `AppHandle::shutdown`. Each accepted connection is served by `conn`.
+//! The server: the accept loop, the signals that stop it, and graceful shutdown on a
+//! signal or `AppHandle::shutdown`. Each accepted connection is served by `conn` (TLS,
+//! the protocol's choice, HTTP/1.1 here and HTTP/2 in `http2`), whose requests reach the
+//! app through `wire`; `conn_io`, `activity`, `linger` and `reclaim` are the connection's
+//! byte stream, its timers and its close.
+
+pub(crate) mod activity;
+pub(crate) mod conn;
+pub(crate) mod conn_io;
+pub(crate) mod first_line;
+#[cfg(feature = "http2")]
+pub(crate) mod http2;
+pub(crate) mod linger;
+pub(crate) mod listen;
+pub(crate) mod reclaim;
+pub(crate) mod wire;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::conn::{serve_connection, Security};
-use crate::dispatch::AppCore;
-use crate::stack::Stack;
+use crate::handle::stopped;
+use crate::pipeline::core::AppCore;
+use crate::pipeline::stack::Stack;
+use crate::server::conn::{serve_connection, Security};
 
 /// Serves `listener` until a shutdown is asked for, then drains within the grace period.
 pub(crate) async fn serve(stack: Stack, listener: TcpListener) -> std::io::Result<()> {
@@ -130,7 +145,7 @@ fn security_for_next(core: &AppCore, https: bool) -> Security {
 /// Registers SIGHUP before the first accept, as the termination signals are: from then on
 /// it reloads the certificate and never kills the process.
 #[cfg(all(unix, feature = "tls"))]
-fn listen_for_hangup(handle: &crate::AppHandle) {
+fn listen_for_hangup(handle: &crate::handle::AppHandle) {
     use tokio::signal::unix::{signal, SignalKind};
     match signal(SignalKind::hangup()) {
         Ok(hangups) => {
@@ -146,7 +161,10 @@ fn listen_for_hangup(handle: &crate::AppHandle) {
 /// SIGHUP reads the certificate files again (as nginx reloads on it); a failure keeps the
 /// certificate the server has.
 #[cfg(all(unix, feature = "tls"))]
-async fn reload_tls_on_hangup(handle: crate::AppHandle, mut hangups: tokio::signal::unix::Signal) {
+async fn reload_tls_on_hangup(
+    handle: crate::handle::AppHandle,
+    mut hangups: tokio::signal::unix::Signal,
+) {
     let mut stop = handle.shutdown_signal();
     loop {
         tokio::select! {
@@ -238,19 +256,15 @@ async fn drain(core: &AppCore, mut connections: JoinSet<()>, grace: Duration, ad
     tracing::info!("stopped http://{addr}");
 }
 
-/// Resolves once a shutdown has been asked for (at once if it already was).
-pub(crate) async fn stopped(signal: &mut watch::Receiver<bool>) {
-    // An error means the handle is gone, and with it every way to ask for a shutdown.
-    if signal.wait_for(|stop| *stop).await.is_err() {
-        std::future::pending::<()>().await;
-    }
-}
-
 /// SIGTERM (a service manager, Kubernetes, a rolling restart): first the drain phase, in
 /// which the server still accepts and answers but closes each connection after its answer
 /// and reports itself not ready, so that load balancers move away without a failed
 /// request; then the graceful shutdown. SIGINT (Ctrl-C) shuts down at once, gracefully.
-async fn shutdown_on_signal(handle: crate::AppHandle, mut signals: Termination, drain: Duration) {
+async fn shutdown_on_signal(
+    handle: crate::handle::AppHandle,
+    mut signals: Termination,
+    drain: Duration,
+) {
     let mut stop_signal = handle.shutdown_signal();
     tokio::select! {
         signal = signals.recv() => {

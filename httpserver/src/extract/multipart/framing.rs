@@ -10,16 +10,8 @@ use bytes::Bytes;
 use futures_util::Stream;
 use memchr::memmem;
 
+use crate::config::FramingLimits;
 use crate::error::HttpError;
-
-/// The bounds [`FramingCheck`] holds a body to.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct FramingLimits {
-    /// The most bytes of a preamble, and of one part's header block.
-    pub(crate) header_size: usize,
-    /// The most parts in one body.
-    pub(crate) parts: usize,
-}
 
 /// Where the scan is: looking for the next delimiter, the end of a header block, or done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

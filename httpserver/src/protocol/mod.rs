@@ -1,0 +1,11 @@
+//! The rules of HTTP itself, with no framework types: decoding request paths, the checks
+//! of a request head, forwarding headers, cookie parsing, safe file paths, and reading a
+//! body under limits.
+
+pub(crate) mod body;
+pub(crate) mod cookies;
+pub(crate) mod forwarded;
+pub(crate) mod head_check;
+pub(crate) mod path;
+pub(crate) mod read_body;
+pub(crate) mod safe_path;
