@@ -6,7 +6,9 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use httpserver::{collect_routes, post, App, BodyStream, HttpError, Multipart, Request, State};
+use httpserver::{
+    collect_routes, post, App, BodyStream, FromRequest, HttpError, Multipart, Request, State,
+};
 use httpserver_suite::{on_every_transport, Client, Transport};
 
 /// How many times a handler with side effects has started.
@@ -40,9 +42,50 @@ async fn buffered(started: State<Arc<Started>>, req: Request) -> String {
     req.body().len().to_string()
 }
 
+/// `BodyStream` under another name: a route taking it streams all the same.
+type Upload = BodyStream;
+
+/// A wrapper of `BodyStream`, which says that it streams.
+struct Chunks(BodyStream);
+
+impl FromRequest for Chunks {
+    const STREAMS_BODY: bool = true;
+
+    async fn from_request(req: &Request) -> Result<Self, HttpError> {
+        BodyStream::from_request(req).await.map(Chunks)
+    }
+}
+
+async fn count(mut body: BodyStream) -> Result<usize, HttpError> {
+    let mut total = 0;
+    while let Some(chunk) = body.next().await {
+        total += chunk?.len();
+    }
+    Ok(total)
+}
+
+/// What the handler saw: the body read before it (`req.body()`), and what it streamed.
+#[post("/alias")]
+async fn alias(req: Request, body: Upload) -> Result<String, HttpError> {
+    Ok(format!(
+        "buffered {} streamed {}",
+        req.body().len(),
+        count(body).await?
+    ))
+}
+
+#[post("/wrapper")]
+async fn wrapper(req: Request, body: Chunks) -> Result<String, HttpError> {
+    Ok(format!(
+        "buffered {} streamed {}",
+        req.body().len(),
+        count(body.0).await?
+    ))
+}
+
 fn app(started: &Arc<Started>) -> App {
     App::new()
-        .routes(collect_routes![stream, form, buffered])
+        .routes(collect_routes![stream, form, buffered, alias, wrapper])
         .state(Arc::clone(started))
         .max_multipart_header_size(1024)
         .max_multipart_parts(20)
@@ -148,7 +191,20 @@ async fn multipart_framing_and_fields_are_bounded(t: Transport) {
     client.stop().await;
 }
 
+/// Streaming is the extractor's own word (`FromRequest::STREAMS_BODY`), not its type's
+/// name: behind an alias or a wrapper, the body still arrives unread.
+async fn an_alias_or_a_wrapper_of_body_stream_streams(t: Transport) {
+    let started = Arc::new(Started::default());
+    let client = Client::start(app(&started), t).await;
+    for target in ["/alias", "/wrapper"] {
+        let res = client.exchange("POST", target, &[], b"hello").await;
+        assert_eq!(res.text(), "buffered 0 streamed 5", "{target} over {t:?}");
+    }
+    client.stop().await;
+}
+
 on_every_transport!(
+    an_alias_or_a_wrapper_of_body_stream_streams,
     a_declared_length_over_the_limit_never_starts_a_handler,
     multipart_framing_and_fields_are_bounded
 );

@@ -19,6 +19,17 @@ pub fn parse_method(s: &str) -> Option<&'static str> {
         .find(|m| m.eq_ignore_ascii_case(s))
 }
 
+/// Every route attribute, by name, with the method it always handles (`route` takes its
+/// methods as an argument). `#[group]` rewrites the attributes named here.
+pub const ROUTE_ATTRIBUTES: [(&str, Option<&str>); 6] = [
+    ("get", Some("GET")),
+    ("post", Some("POST")),
+    ("put", Some("PUT")),
+    ("delete", Some("DELETE")),
+    ("patch", Some("PATCH")),
+    ("route", None),
+];
+
 /// Which attribute is being expanded.
 #[derive(Clone, Copy, Debug)]
 pub enum Kind {
@@ -33,6 +44,14 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind of the route attribute named `name` (one of [`ROUTE_ATTRIBUTES`]).
+    pub fn named(name: &'static str) -> Kind {
+        match ROUTE_ATTRIBUTES.iter().find(|(attr, _)| *attr == name) {
+            Some((attr, Some(method))) => Kind::Fixed { attr, method },
+            _ => Kind::Route,
+        }
+    }
+
     pub fn attr_name(self) -> &'static str {
         match self {
             Kind::Route => "route",

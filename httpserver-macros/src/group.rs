@@ -8,8 +8,7 @@ use syn::{Attribute, Item, ItemMod, LitStr, Meta};
 
 use httpserver_pattern as pattern;
 
-/// The attributes the group rewrites, by their last path segment.
-const ROUTE_ATTRIBUTES: &[&str] = &["get", "post", "put", "delete", "patch", "route"];
+use crate::args::ROUTE_ATTRIBUTES;
 
 const EXAMPLE: &str = "#[group(\"/admin\")] mod admin { #[get(\"/users\")] pub async fn users() -> &'static str { \"..\" } }";
 
@@ -103,7 +102,7 @@ fn is_route_attribute(attr: &Attribute) -> bool {
     attr.path()
         .segments
         .last()
-        .is_some_and(|seg| ROUTE_ATTRIBUTES.iter().any(|name| seg.ident == name))
+        .is_some_and(|seg| ROUTE_ATTRIBUTES.iter().any(|(name, _)| seg.ident == name))
 }
 
 /// `#[get("/users")]` becomes `#[get("/admin/users")]`; the new literal keeps the old one's

@@ -29,17 +29,14 @@ mod collect;
 mod group;
 mod route;
 mod suggest;
+mod tokens;
 mod url;
 
 use args::Kind;
 
-fn fixed(
-    attr: &'static str,
-    method: &'static str,
-    args: TokenStream,
-    item: TokenStream,
-) -> TokenStream {
-    route::expand(Kind::Fixed { attr, method }, args.into(), item.into()).into()
+/// Expands the route attribute named `name` (see `args::ROUTE_ATTRIBUTES`).
+fn expand_named(name: &'static str, args: TokenStream, item: TokenStream) -> TokenStream {
+    route::expand(Kind::named(name), args.into(), item.into()).into()
 }
 
 /// Makes a function the handler of `GET` requests to a path.
@@ -48,31 +45,31 @@ fn fixed(
 /// [`macro@route`] for patterns and arguments.
 #[proc_macro_attribute]
 pub fn get(args: TokenStream, item: TokenStream) -> TokenStream {
-    fixed("get", "GET", args, item)
+    expand_named("get", args, item)
 }
 
 /// Makes a function the handler of `POST` requests to a path; see [`macro@route`].
 #[proc_macro_attribute]
 pub fn post(args: TokenStream, item: TokenStream) -> TokenStream {
-    fixed("post", "POST", args, item)
+    expand_named("post", args, item)
 }
 
 /// Makes a function the handler of `PUT` requests to a path; see [`macro@route`].
 #[proc_macro_attribute]
 pub fn put(args: TokenStream, item: TokenStream) -> TokenStream {
-    fixed("put", "PUT", args, item)
+    expand_named("put", args, item)
 }
 
 /// Makes a function the handler of `DELETE` requests to a path; see [`macro@route`].
 #[proc_macro_attribute]
 pub fn delete(args: TokenStream, item: TokenStream) -> TokenStream {
-    fixed("delete", "DELETE", args, item)
+    expand_named("delete", args, item)
 }
 
 /// Makes a function the handler of `PATCH` requests to a path; see [`macro@route`].
 #[proc_macro_attribute]
 pub fn patch(args: TokenStream, item: TokenStream) -> TokenStream {
-    fixed("patch", "PATCH", args, item)
+    expand_named("patch", args, item)
 }
 
 /// Makes a function the handler of requests to a path, for the listed methods.
@@ -105,7 +102,7 @@ pub fn patch(args: TokenStream, item: TokenStream) -> TokenStream {
 /// [`url_for!`] turns into a path.
 #[proc_macro_attribute]
 pub fn route(args: TokenStream, item: TokenStream) -> TokenStream {
-    route::expand(Kind::Route, args.into(), item.into()).into()
+    expand_named("route", args, item)
 }
 
 /// The routes of the named handlers, as a `Vec<httpserver::Route>`.

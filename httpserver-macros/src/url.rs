@@ -22,7 +22,7 @@ use syn::parse::{Parse, ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Path, Token};
 
-use crate::collect::{const_panic, display_path, first_last_span};
+use crate::tokens::{const_panic, display_path, first_last_span};
 
 const EXAMPLE: &str = "url_for!(get_user, id = 42)";
 

@@ -12,9 +12,9 @@ use httpserver_pattern::{Converter, Segment};
 
 use super::combine;
 use super::messages;
+use super::model::{Failed, Route, Source};
 use super::parse::HandlerFn;
-use super::validate::{Failed, Route, Source};
-use crate::collect::first_last_span;
+use crate::tokens::first_last_span;
 
 /// The full expansion of a handler without mistakes.
 pub fn route(func: &HandlerFn, route: &Route, item: TokenStream) -> TokenStream {
@@ -188,10 +188,21 @@ fn route_fn(func: &HandlerFn, route: &Route) -> TokenStream {
         let limit = quote_spanned!(expr.span()=> const __MAX_BODY_SIZE: usize = #expr;);
         quote!(.with_max_body_size({ #limit __MAX_BODY_SIZE }))
     });
-    let streaming = extractors
-        .iter()
-        .any(|ty| last_ident_is(ty, &["BodyStream", "Multipart"]))
-        .then(|| quote!(.streaming_body()));
+    // By the extractor's own word, not its type's name: an alias or a wrapper of
+    // `BodyStream` streams too.
+    // Through the same autoref probe as the state a route needs: a type that is no
+    // extractor at all answers `false` here and keeps its one error, at its argument.
+    let streaming = (!extractors.is_empty()).then(|| {
+        quote! {
+            .streaming_body_if({
+                #[allow(unused_imports)]
+                use ::httpserver::__private::{StreamsBody as _, StreamsNever as _};
+                #[allow(clippy::needless_borrow)]
+                let streams = false #(|| (&::httpserver::__private::Probe::<#extractors>::new()).streams_body())*;
+                streams
+            })
+        }
+    });
     let handle = handle_fn(func, route, &mut items);
     quote! {
         fn route() -> ::httpserver::Route {

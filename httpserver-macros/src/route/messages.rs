@@ -8,7 +8,7 @@ use syn::{GenericArgument, LitStr, PathArguments, Receiver, ReturnType, Signatur
 
 use httpserver_pattern::Converter;
 
-use super::validate::BoundArg;
+use super::model::BoundArg;
 use crate::suggest;
 
 pub fn method_handler(receiver: &Receiver, fn_name: &str) -> syn::Error {

@@ -8,6 +8,7 @@
 
 mod emit;
 mod messages;
+mod model;
 mod parse;
 mod validate;
 

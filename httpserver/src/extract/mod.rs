@@ -55,6 +55,12 @@ use crate::response::Json;
     note = "an argument either has the name of a `<parameter>` in the route's path, or one of the types Request, State<T>, Ext<T>, Session, Json<T>, Query<T>, Form<T> (or a type that implements FromRequest)"
 )]
 pub trait FromRequest: Sized {
+    /// Whether this extractor reads the request body as it arrives ([`BodyStream`],
+    /// [`Multipart`](crate::Multipart)): a route taking one hands the body over unread,
+    /// instead of reading it whole before the handler. A type alias of one of them is one
+    /// of them; a type of your own that wraps one says `true` here too.
+    const STREAMS_BODY: bool = false;
+
     /// Builds the value, or says which error response to send instead. The future is
     /// `Send`, since handlers run on a multi-threaded runtime.
     fn from_request(req: &Request) -> impl Future<Output = Result<Self, HttpError>> + Send;
@@ -271,12 +277,16 @@ impl<T> Deref for Ext<T> {
 
 /// `None` where `T` would have refused the request: an optional extractor.
 impl<T: FromRequest + Send> FromRequest for Option<T> {
+    const STREAMS_BODY: bool = T::STREAMS_BODY;
+
     async fn from_request(req: &Request) -> Result<Self, HttpError> {
         Ok(T::from_request(req).await.ok())
     }
 }
 
 impl FromRequest for BodyStream {
+    const STREAMS_BODY: bool = true;
+
     async fn from_request(req: &Request) -> Result<Self, HttpError> {
         // A streaming route hands its body over unread; elsewhere (a buffered route, a
         // request built by hand) the body was read already: stream that.

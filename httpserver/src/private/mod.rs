@@ -285,3 +285,23 @@ pub trait NeedsNoState {
 }
 
 impl<T> NeedsNoState for &Probe<T> {}
+
+/// An extractor that reads the body as it arrives says so (`FromRequest::STREAMS_BODY`).
+pub trait StreamsBody {
+    fn streams_body(&self) -> bool;
+}
+
+impl<T: crate::FromRequest> StreamsBody for Probe<T> {
+    fn streams_body(&self) -> bool {
+        T::STREAMS_BODY
+    }
+}
+
+/// A type that is no extractor (its error is reported at its argument) streams nothing.
+pub trait StreamsNever {
+    fn streams_body(&self) -> bool {
+        false
+    }
+}
+
+impl<T> StreamsNever for &Probe<T> {}

@@ -157,10 +157,11 @@ impl Route {
         self
     }
 
-    /// Used by the generated code: the handler reads the body as it arrives.
+    /// Used by the generated code: whether the handler reads the body as it arrives (one
+    /// of its extractors says so, see [`FromRequest::STREAMS_BODY`](crate::FromRequest::STREAMS_BODY)).
     #[doc(hidden)]
-    pub fn streaming_body(mut self) -> Self {
-        self.streams_body = true;
+    pub fn streaming_body_if(mut self, streams: bool) -> Self {
+        self.streams_body = streams;
         self
     }
 

@@ -237,8 +237,9 @@ async fn drain(core: &AppCore, mut connections: JoinSet<()>, grace: Duration, ad
         core.handle.websockets().open()
     );
     #[cfg(not(feature = "ws"))]
-    let (open, _) = (format!("{open} connection(s)"), core);
-    tracing::info!("shutting down http://{addr}: waiting for {open}");
+    let open = format!("{open} connection(s)");
+    let scheme = if serves_https(core) { "https" } else { "http" };
+    tracing::info!("shutting down {scheme}://{addr}: waiting for {open}");
     let all_done = async {
         while connections.join_next().await.is_some() {}
         #[cfg(feature = "ws")]
@@ -253,7 +254,7 @@ async fn drain(core: &AppCore, mut connections: JoinSet<()>, grace: Duration, ad
         #[cfg(feature = "ws")]
         core.handle.websockets().cut().await;
     }
-    tracing::info!("stopped http://{addr}");
+    tracing::info!("stopped {scheme}://{addr}");
 }
 
 /// SIGTERM (a service manager, Kubernetes, a rolling restart): first the drain phase, in

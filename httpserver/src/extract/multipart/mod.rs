@@ -74,6 +74,8 @@ impl std::fmt::Debug for Multipart {
 }
 
 impl FromRequest for Multipart {
+    const STREAMS_BODY: bool = true;
+
     async fn from_request(req: &Request) -> Result<Self, HttpError> {
         req.require_content_type(crate::request::MediaType::Multipart)?;
         let content_type = req.header("content-type").unwrap_or("");
