@@ -7,7 +7,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::error::BoxError;
-use crate::pipeline::stack::{client_addr_of, Origin, Stack};
+use crate::pipeline::dispatch::Entry;
+use crate::pipeline::stack::{client_addr_of, Stack};
 use crate::response::Body;
 
 /// An [`App`](crate::App) as a [`tower_service::Service`] over `http::Request<B>` for any
@@ -60,7 +61,7 @@ where
         let stack = self.stack.clone();
         Box::pin(async move {
             let client_addr = client_addr_of(&req);
-            Ok(stack.call(req, Origin::Code, client_addr).await)
+            Ok(stack.call(req, Entry::Service, client_addr).await)
         })
     }
 }

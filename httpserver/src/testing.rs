@@ -11,7 +11,8 @@ use http_body_util::{BodyExt, Full};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::pipeline::stack::{Origin, Stack};
+use crate::pipeline::dispatch::Entry;
+use crate::pipeline::stack::Stack;
 use crate::response::Body;
 
 /// Sends requests to an app in process, through exactly the pipeline the server uses:
@@ -259,7 +260,7 @@ impl TestRequest {
             self.client_addr,
         );
         let request = self.into_http();
-        let response = stack.call(request, Origin::Code, client_addr).await;
+        let response = stack.call(request, Entry::Connection, client_addr).await;
         TestStream::received(response, jar.as_deref(), &method)
     }
 
@@ -309,7 +310,7 @@ impl TestRequest {
         let mut request = self.into_http();
         let (upgrade, pipe) = crate::ws::test_upgrade();
         request.extensions_mut().insert(upgrade);
-        let response = stack.call(request, Origin::Code, client_addr).await;
+        let response = stack.call(request, Entry::Connection, client_addr).await;
         if response.status() == StatusCode::SWITCHING_PROTOCOLS {
             return Ok(crate::ws::connect_test_client(response.headers(), pipe).await);
         }
@@ -325,6 +326,11 @@ impl TestRequest {
             .parse()
             .unwrap_or_else(|e| panic!("invalid request target {:?}: {e}", self.target));
         let mut headers = self.headers;
+        // As every HTTP/1.1 client does (Flask's test client too): the request goes through
+        // the same checks as one read off a connection, which asks for a `Host`.
+        if !headers.contains_key(http::header::HOST) {
+            headers.insert(http::header::HOST, HeaderValue::from_static("localhost"));
+        }
         if let Some(jar) = &self.jar {
             add_cookie_header(&lock(jar), uri.path(), &mut headers);
         }

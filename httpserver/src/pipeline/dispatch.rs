@@ -15,7 +15,7 @@ use crate::pipeline::access_log;
 use crate::pipeline::core::{methods_text, AppCore};
 use crate::protocol::body::{pending, PendingBody};
 use crate::protocol::forwarded::ClientView;
-use crate::protocol::head_check::{check_head, check_wire_head};
+use crate::protocol::head_check::{check_head, check_head_and_host};
 use crate::protocol::path::{decode_path, routing_path, unescape_segment};
 use crate::protocol::read_body::{declared_over, read_body, BodyError, BodyTimeouts};
 use crate::request::body_stream::BodyStream;
@@ -54,44 +54,44 @@ enum BodyState {
     Pending(PendingBody),
 }
 
-/// Answers a request whose body is still to be read: reads it under the app's limits,
-/// then dispatches. The tower service and the test client come in here.
-pub(crate) async fn answer<B>(
-    core: &AppCore,
-    head: http::request::Parts,
-    body: B,
-    client_addr: SocketAddr,
-) -> Response
-where
-    B: http_body::Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
-{
-    let checked = check_head(&head);
-    answer_checked(core, head, body, client_addr, checked)
-        .await
-        .0
+/// How a request reached the pipeline, which says what is left to check of its head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Entry {
+    /// From a connection this crate serves, or the test client, which stands in for one:
+    /// the head is checked as HTTP/1.1 and HTTP/2 ask (its `Host` included), and a body
+    /// left unread closes the connection after the answer.
+    Connection,
+    /// As a tower service under another server, whose own HTTP layer has read the request
+    /// (and may not carry a `Host`).
+    Service,
 }
 
-/// [`answer`] for a request read off an HTTP/1 connection, which must also name its host;
-/// also says whether the body was left unread. Not an `async fn`: that would be one more
-/// future around the pipeline's, and one more copy of the request head per request.
-pub(crate) fn answer_from_wire<B>(
+/// Answers one request: checks its head as `entry` asks, then [`respond`]s. Also says
+/// whether the body was left unread. Not an `async fn`: that would be one more future
+/// around the pipeline's, and one more copy of the request head per request.
+pub(crate) fn answer<B>(
     core: &AppCore,
     head: http::request::Parts,
     body: B,
     client_addr: SocketAddr,
+    entry: Entry,
 ) -> impl Future<Output = (Response, bool)> + Send + '_
 where
     B: http_body::Body + Send + 'static,
     B::Data: Send,
     B::Error: Into<BoxError>,
 {
-    let checked = check_wire_head(&head);
-    answer_checked(core, head, body, client_addr, checked)
+    let checked = match entry {
+        Entry::Connection => check_head_and_host(&head),
+        Entry::Service => check_head(&head),
+    };
+    respond(core, head, body, client_addr, checked)
 }
 
-async fn answer_checked<B>(
+/// A request whose head has been checked (`checked` says how that went): its body is
+/// read under the app's limits only once routing and the hooks accept it, the pipeline
+/// answers, and the access log and connection headers are settled.
+async fn respond<B>(
     core: &AppCore,
     head: http::request::Parts,
     body: B,
@@ -281,7 +281,7 @@ fn refuse_target(core: &AppCore, head: &http::request::Parts) -> Response {
         methods.extend([Method::HEAD, Method::OPTIONS]);
         methods.sort_by(|a, b| a.as_str().cmp(b.as_str()));
         methods.dedup();
-        return answer_disallowed(&head.method, &methods);
+        return method_not_allowed(&head.method, &methods);
     }
     let reason = if head.uri.path().starts_with('/') {
         "the path is not valid percent-encoded UTF-8"
@@ -326,7 +326,7 @@ fn route_request<'a>(
                 .collect();
             return (Outcome::Routed(value), params);
         }
-        Lookup::MethodNotAllowed { allowed } => answer_disallowed(&head.method, &allowed),
+        Lookup::MethodNotAllowed { allowed } => method_not_allowed(&head.method, &allowed),
         Lookup::RedirectTrailingSlash => redirect_to_slash(&head.uri),
         Lookup::NotFound => HttpError::new(404, "Not Found").into_response(),
     };
@@ -367,7 +367,7 @@ fn log_failure(handler: &str, response: &Response) {
 }
 
 /// `OPTIONS` on a routed path lists the methods; any other method not routed there is a 405.
-fn answer_disallowed(method: &Method, allowed: &[Method]) -> Response {
+fn method_not_allowed(method: &Method, allowed: &[Method]) -> Response {
     let allow =
         HeaderValue::from_str(&methods_text(allowed)).unwrap_or(HeaderValue::from_static(""));
     let mut res = if method == Method::OPTIONS {

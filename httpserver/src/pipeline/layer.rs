@@ -103,8 +103,11 @@ impl Inner {
         Inner(BoxCloneSyncService::new(service.map_err(Into::into)))
     }
 
-    /// Answers one request through the whole stack.
-    pub(crate) async fn answer(&self, req: http::Request<RequestBody>) -> http::Response<Body> {
+    /// One request through the layers, down to the pipeline and back.
+    pub(crate) async fn call_layers(
+        &self,
+        req: http::Request<RequestBody>,
+    ) -> http::Response<Body> {
         match self.clone().oneshot(req).await {
             Ok(res) => res,
             Err(e) => {

@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 
 use crate::error::BoxError;
 use crate::pipeline::core::AppCore;
-use crate::pipeline::dispatch::{answer, answer_from_wire, BodyLeftUnread};
+use crate::pipeline::dispatch::{answer, BodyLeftUnread, Entry};
 use crate::pipeline::layer::{ApplyLayer, Inner, RequestBody};
 use crate::response::Body;
 
@@ -22,17 +22,9 @@ pub(crate) struct Stack {
     layered: Option<Inner>,
 }
 
-/// Where a request came from: off an HTTP/1 connection, which must name its host, or
-/// from code (a tower server, the test client).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Origin {
-    Wire,
-    Code,
-}
-
-/// Marks a request read off the wire on its way through the layers.
+/// Marks a request from a connection on its way through the layers (see [`Entry`]).
 #[derive(Debug, Clone, Copy)]
-struct FromWire;
+struct FromConnection;
 
 impl Stack {
     pub(crate) fn new(core: Arc<AppCore>, layers: &[ApplyLayer]) -> Self {
@@ -47,7 +39,7 @@ impl Stack {
     pub(crate) async fn call<B>(
         &self,
         mut req: http::Request<B>,
-        origin: Origin,
+        entry: Entry,
         client_addr: SocketAddr,
     ) -> http::Response<Body>
     where
@@ -56,14 +48,14 @@ impl Stack {
         B::Error: Into<BoxError>,
     {
         let Some(layered) = &self.layered else {
-            return answer_request(&self.core, req, origin, client_addr).await;
+            return through_pipeline(&self.core, req, entry, client_addr).await;
         };
         // Layers may want the peer (as axum's `ConnectInfo`); the pipeline reads it back.
         req.extensions_mut().insert(client_addr);
-        if origin == Origin::Wire {
-            req.extensions_mut().insert(FromWire);
+        if entry == Entry::Connection {
+            req.extensions_mut().insert(FromConnection);
         }
-        layered.answer(req.map(RequestBody::new)).await
+        layered.call_layers(req.map(RequestBody::new)).await
     }
 }
 
@@ -82,12 +74,12 @@ impl tower_service::Service<http::Request<RequestBody>> for Pipeline {
 
     fn call(&mut self, mut req: http::Request<RequestBody>) -> Self::Future {
         let core = Arc::clone(&self.0);
-        let origin = match req.extensions_mut().remove::<FromWire>() {
-            Some(FromWire) => Origin::Wire,
-            None => Origin::Code,
+        let entry = match req.extensions_mut().remove::<FromConnection>() {
+            Some(FromConnection) => Entry::Connection,
+            None => Entry::Service,
         };
         let client_addr = client_addr_of(&req);
-        Box::pin(async move { Ok(answer_request(&core, req, origin, client_addr).await) })
+        Box::pin(async move { Ok(through_pipeline(&core, req, entry, client_addr).await) })
     }
 }
 
@@ -101,10 +93,10 @@ pub(crate) fn client_addr_of<B>(req: &http::Request<B>) -> SocketAddr {
 
 /// One request through the pipeline. A pending protocol upgrade in the request's
 /// extensions is handed to the handler's extractors (see `ws::upgrade`).
-async fn answer_request<B>(
+async fn through_pipeline<B>(
     core: &AppCore,
     req: http::Request<B>,
-    origin: Origin,
+    entry: Entry,
     client_addr: SocketAddr,
 ) -> http::Response<Body>
 where
@@ -117,17 +109,12 @@ where
     #[cfg(feature = "ws")]
     let upgrade = crate::ws::upgrade::take(&mut head);
     let answered = async move {
-        match origin {
-            Origin::Wire => {
-                let (response, body_unread) = answer_from_wire(core, head, body, client_addr).await;
-                let mut response = response.into_http();
-                if body_unread {
-                    response.extensions_mut().insert(BodyLeftUnread);
-                }
-                response
-            }
-            Origin::Code => answer(core, head, body, client_addr).await.into_http(),
+        let (response, body_unread) = answer(core, head, body, client_addr, entry).await;
+        let mut response = response.into_http();
+        if body_unread {
+            response.extensions_mut().insert(BodyLeftUnread);
         }
+        response
     };
     #[cfg(feature = "ws")]
     return crate::ws::upgrade::offer(upgrade, answered).await;

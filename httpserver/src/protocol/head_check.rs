@@ -17,7 +17,7 @@ pub(crate) fn check_head(head: &http::request::Parts) -> Result<(), HttpError> {
 /// [`check_head`] and the `Host` rules, for requests read off a connection (the test
 /// client and other servers' requests need not carry a `Host`). An HTTP/2 request's
 /// `:authority` has been copied to `Host` where it had none (`conn::host_from_authority`).
-pub(crate) fn check_wire_head(head: &http::request::Parts) -> Result<(), HttpError> {
+pub(crate) fn check_head_and_host(head: &http::request::Parts) -> Result<(), HttpError> {
     check_method(&head.method)?;
     let framing = Framing::of(&head.headers);
     framing.check()?;

@@ -11,8 +11,8 @@ use http::StatusCode;
 use hyper::body::Incoming;
 use hyper::service::{service_fn, Service};
 
-use crate::pipeline::dispatch::{BodyLeftUnread, OverTls};
-use crate::pipeline::stack::{Origin, Stack};
+use crate::pipeline::dispatch::{BodyLeftUnread, Entry, OverTls};
+use crate::pipeline::stack::Stack;
 use crate::response::Body;
 #[cfg(feature = "http2")]
 use crate::server::activity::SEND_WATCH;
@@ -52,7 +52,7 @@ impl Wire<'_> {
             host_from_authority(&mut req);
             let head_request = req.method() == http::Method::HEAD;
             async move {
-                let mut res = stack.call(req, Origin::Wire, peer).await;
+                let mut res = stack.call(req, Entry::Connection, peer).await;
                 bodiless_where_required(&mut res, head_request);
                 if res.extensions().get::<BodyLeftUnread>().is_some() {
                     activity.close_early();
