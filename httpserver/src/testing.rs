@@ -16,8 +16,11 @@ use crate::pipeline::stack::Stack;
 use crate::response::Body;
 
 /// Sends requests to an app in process, through exactly the pipeline the server uses:
-/// body limits, before hooks, routing, extraction, the handler, error handlers, after
-/// hooks. Made by [`App::test_client`](crate::App::test_client).
+/// the checks of a request head (a request without a `Host` header gets
+/// `Host: localhost`, as an HTTP client would send), body limits, before hooks, routing,
+/// extraction, the handler, error handlers, after hooks. What it does not have is a
+/// connection: no keep-alive, timeouts or lingering close. Made by
+/// [`App::test_client`](crate::App::test_client).
 ///
 /// Like a browser, it keeps the cookies responses set (`Set-Cookie`, removals included) and
 /// sends them back with later requests whose path is within the cookie's `Path`; clones of

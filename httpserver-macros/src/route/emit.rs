@@ -163,24 +163,25 @@ fn route_fn(func: &HandlerFn, route: &Route) -> TokenStream {
         .filter(|arg| matches!(arg.source, Source::Extractor))
         .map(|arg| &arg.ty)
         .collect();
-    let needing_state = if extractors.is_empty() {
+    let needing = if extractors.is_empty() {
         TokenStream::new()
     } else {
         let count = extractors.len();
-        // Autoref specialization: `State<T>` answers with its `T`, any other extractor
+        // Autoref specialization, one probe per extractor: `State<T>` answers with its `T`,
+        // `Session` with the secret key, any other extractor with whether it streams the
+        // body, and a type that is no extractor (its error is reported at its argument)
         // with nothing (see `httpserver::__private::Probe`).
         items.extend(quote! {
             #[allow(clippy::needless_borrow, clippy::needless_borrows_for_generic_args)]
-            fn __needs() -> ::std::vec::Vec<::httpserver::__private::StateNeed> {
+            fn __needs() -> [::httpserver::__private::ExtractorNeed; #count] {
                 #[allow(unused_imports)]
-                use ::httpserver::__private::{NeedsNoState as _, NeedsState as _};
-                let needs: [::core::option::Option<::httpserver::__private::StateNeed>; #count] = [
-                    #((&::httpserver::__private::Probe::<#extractors>::new()).state_need()),*
-                ];
-                needs.into_iter().flatten().collect()
+                use ::httpserver::__private::{
+                    Extracts as _, NeedsState as _, NotAnExtractor as _,
+                };
+                [#((&&::httpserver::__private::Probe::<#extractors>::new()).need()),*]
             }
         });
-        quote!(.needing_state(__needs))
+        quote!(.needing(&__needs()))
     };
 
     let body_limit = route.max_body_size.as_ref().map(|expr| {
@@ -190,19 +191,6 @@ fn route_fn(func: &HandlerFn, route: &Route) -> TokenStream {
     });
     // By the extractor's own word, not its type's name: an alias or a wrapper of
     // `BodyStream` streams too.
-    // Through the same autoref probe as the state a route needs: a type that is no
-    // extractor at all answers `false` here and keeps its one error, at its argument.
-    let streaming = (!extractors.is_empty()).then(|| {
-        quote! {
-            .streaming_body_if({
-                #[allow(unused_imports)]
-                use ::httpserver::__private::{StreamsBody as _, StreamsNever as _};
-                #[allow(clippy::needless_borrow)]
-                let streams = false #(|| (&::httpserver::__private::Probe::<#extractors>::new()).streams_body())*;
-                streams
-            })
-        }
-    });
     let handle = handle_fn(func, route, &mut items);
     quote! {
         fn route() -> ::httpserver::Route {
@@ -215,9 +203,8 @@ fn route_fn(func: &HandlerFn, route: &Route) -> TokenStream {
                 #accepts,
                 __handle,
             )
-            #needing_state
+            #needing
             #body_limit
-            #streaming
         }
     }
 }

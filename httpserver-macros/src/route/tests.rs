@@ -209,7 +209,7 @@ fn blocking_and_extractors() {
         out.contains("fn __accepts (__values : & [& str]) -> bool { __parse_1 (__values [1usize]) . is_some () }"),
         "a String needs no check, a PathBuf does: {out}"
     );
-    assert!(out.contains(". needing_state (__needs)"), "{out}");
+    assert!(out.contains(". needing (& __needs ())"), "{out}");
     assert!(
         out.contains("push_path (& mut __url , & self . rest)"),
         "{out}"

@@ -239,13 +239,16 @@ pub fn parse_str<T: StrParam>(raw: &str) -> Option<T> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Which `State<T>` a route takes, so the app can refuse to start without it. The route
-// generates `(&Probe::<ArgType>::new()).state_need()` per extractor argument: for a
-// `State<T>` the inherent-like impl on `Probe<State<T>>` is found first; for any other
-// type method resolution goes one autoref further and finds the blanket `None`.
+// What each extractor of a route needs, so that the app can refuse to start without it
+// and read the body the way the handler takes it. The route generates
+// `(&&Probe::<ArgType>::new()).need()` per extractor argument, and method resolution
+// takes the first impl that applies, one autoref or deref at a time: `State<T>` and
+// `Session` (on `&Probe<_>`), then any `FromRequest` type (on `&&Probe<T>`, one autoref
+// further), then anything at all (on `Probe<T>`, one deref further): a type that is no
+// extractor gets its one error at its argument, not a second one here.
 // ---------------------------------------------------------------------------------------
 
-/// A stand-in for an extractor type, to ask it for the state it needs.
+/// A stand-in for an extractor type, to ask it what it needs.
 pub struct Probe<T>(std::marker::PhantomData<T>);
 
 impl<T> Probe<T> {
@@ -260,48 +263,56 @@ impl<T> Default for Probe<T> {
     }
 }
 
-/// `State<T>` needs a `T`.
+/// What one extractor needs: state of the app, and whether it reads the body as it
+/// arrives (`FromRequest::STREAMS_BODY`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExtractorNeed {
+    pub state: Option<StateNeed>,
+    pub streams_body: bool,
+}
+
+/// `State<T>` needs a `T`, `Session` a secret key.
 pub trait NeedsState {
-    fn state_need(&self) -> Option<StateNeed>;
+    fn need(&self) -> ExtractorNeed;
 }
 
-impl<T: Send + Sync + 'static> NeedsState for Probe<crate::State<T>> {
-    fn state_need(&self) -> Option<StateNeed> {
-        Some(StateNeed::of::<T>())
+impl<T: Send + Sync + 'static> NeedsState for &Probe<crate::State<T>> {
+    fn need(&self) -> ExtractorNeed {
+        ExtractorNeed {
+            state: Some(StateNeed::of::<T>()),
+            streams_body: false,
+        }
     }
 }
 
-impl NeedsState for Probe<crate::Session> {
-    fn state_need(&self) -> Option<StateNeed> {
-        Some(StateNeed::secret_key())
+impl NeedsState for &Probe<crate::Session> {
+    fn need(&self) -> ExtractorNeed {
+        ExtractorNeed {
+            state: Some(StateNeed::secret_key()),
+            streams_body: false,
+        }
     }
 }
 
-/// Every other extractor needs nothing.
-pub trait NeedsNoState {
-    fn state_need(&self) -> Option<StateNeed> {
-        None
+/// Any other extractor needs no state, and may stream the body.
+pub trait Extracts {
+    fn need(&self) -> ExtractorNeed;
+}
+
+impl<T: crate::FromRequest> Extracts for &&Probe<T> {
+    fn need(&self) -> ExtractorNeed {
+        ExtractorNeed {
+            state: None,
+            streams_body: T::STREAMS_BODY,
+        }
     }
 }
 
-impl<T> NeedsNoState for &Probe<T> {}
-
-/// An extractor that reads the body as it arrives says so (`FromRequest::STREAMS_BODY`).
-pub trait StreamsBody {
-    fn streams_body(&self) -> bool;
-}
-
-impl<T: crate::FromRequest> StreamsBody for Probe<T> {
-    fn streams_body(&self) -> bool {
-        T::STREAMS_BODY
+/// A type that is no extractor needs nothing (the compiler refuses it elsewhere).
+pub trait NotAnExtractor {
+    fn need(&self) -> ExtractorNeed {
+        ExtractorNeed::default()
     }
 }
 
-/// A type that is no extractor (its error is reported at its argument) streams nothing.
-pub trait StreamsNever {
-    fn streams_body(&self) -> bool {
-        false
-    }
-}
-
-impl<T> StreamsNever for &Probe<T> {}
+impl<T> NotAnExtractor for Probe<T> {}

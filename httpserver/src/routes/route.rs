@@ -32,7 +32,7 @@ pub struct Route {
     methods: &'static [&'static str],
     accepts: fn(&[&str]) -> bool,
     handler: Handler,
-    state_needs: fn() -> Vec<StateNeed>,
+    state_needs: Vec<StateNeed>,
     /// The hooks of the group the route belongs to, if any.
     group_hooks: Option<Arc<GroupHooks>>,
     /// The route's own body limit (`max_body_size = ..` on the attribute).
@@ -94,18 +94,22 @@ impl Route {
             methods,
             accepts,
             handler: Handler::Generated(handler),
-            state_needs: Vec::new,
+            state_needs: Vec::new(),
             group_hooks: None,
             max_body_size: None,
             streams_body: false,
         }
     }
 
-    /// Used by the generated code: the `State<T>` types the handler takes, so that an app
-    /// missing one of them refuses to start instead of answering 500 at run time.
+    /// Used by the generated code: what the handler's extractors need. The `State<T>`
+    /// types it takes (and a secret key for a `Session`), so that an app missing one of
+    /// them refuses to start instead of answering 500 at run time; and whether one of them
+    /// reads the body as it arrives
+    /// ([`FromRequest::STREAMS_BODY`](crate::FromRequest::STREAMS_BODY)).
     #[doc(hidden)]
-    pub fn needing_state(mut self, needs: fn() -> Vec<StateNeed>) -> Self {
-        self.state_needs = needs;
+    pub fn needing(mut self, needs: &[crate::__private::ExtractorNeed]) -> Self {
+        self.state_needs = needs.iter().filter_map(|need| need.state).collect();
+        self.streams_body = needs.iter().any(|need| need.streams_body);
         self
     }
 
@@ -122,7 +126,7 @@ impl Route {
             methods,
             accepts: |_| true,
             handler: Handler::Dynamic(Arc::new(handler)),
-            state_needs: Vec::new,
+            state_needs: Vec::new(),
             group_hooks: None,
             max_body_size: None,
             streams_body: false,
@@ -157,14 +161,6 @@ impl Route {
         self
     }
 
-    /// Used by the generated code: whether the handler reads the body as it arrives (one
-    /// of its extractors says so, see [`FromRequest::STREAMS_BODY`](crate::FromRequest::STREAMS_BODY)).
-    #[doc(hidden)]
-    pub fn streaming_body_if(mut self, streams: bool) -> Self {
-        self.streams_body = streams;
-        self
-    }
-
     /// The route's own body limit, if it has one (else the app's applies).
     pub fn max_body_size(&self) -> Option<usize> {
         self.max_body_size
@@ -183,8 +179,8 @@ impl Route {
         self.group_hooks.as_deref()
     }
 
-    pub(crate) fn state_needs(&self) -> Vec<StateNeed> {
-        (self.state_needs)()
+    pub(crate) fn state_needs(&self) -> &[StateNeed] {
+        &self.state_needs
     }
 
     pub(crate) fn call(&self, req: Request) -> HandlerFuture {
