@@ -17,7 +17,9 @@ use crate::protocol::body::{pending, PendingBody};
 use crate::protocol::forwarded::ClientView;
 use crate::protocol::head_check::{check_head, check_head_and_host};
 use crate::protocol::path::{decode_path, routing_path, unescape_segment};
-use crate::protocol::read_body::{declared_over, read_body, BodyError, BodyTimeouts};
+use crate::protocol::read_body::{
+    declared_length, declared_over, read_body, BodyError, BodyTimeouts,
+};
 use crate::request::body_stream::BodyStream;
 use crate::request::{Request, RequestParts};
 use crate::response::{Body, IntoResponse, Response};
@@ -237,14 +239,15 @@ async fn run_route(
     };
     let limit = route.max_body_size().unwrap_or(core.config.max_body_size);
     let config = &core.config;
-    if declared_over(request.headers(), limit) {
+    let declared = declared_length(request.headers());
+    if declared_over(declared, limit) {
         // Streamed routes too: the handler and its side effects never start for a body
         // the client has already said is too large.
         return (HttpError::from(BodyError::TooLarge).into_response(), true);
     }
     if route.streams_body() {
         let idle = config.body_timeout;
-        request.set_body_stream(BodyStream::new(body, request.headers(), limit, idle));
+        request.set_body_stream(BodyStream::new(body, declared, limit, idle));
         let response = run_handler(route, request.clone()).await;
         return (response, request.body_left_unread());
     }
@@ -252,7 +255,7 @@ async fn run_route(
         idle: config.body_timeout,
         total: config.body_total_timeout,
     };
-    match read_body(body, request.headers(), limit, timeouts).await {
+    match read_body(body, declared, limit, timeouts).await {
         Err(e) => (HttpError::from(e).into_response(), true),
         Ok(bytes) => {
             request.set_body(bytes);

@@ -43,7 +43,7 @@ pub(crate) struct BodyTimeouts {
 /// arrived for `timeouts.idle`, or once `timeouts.total` has passed since the read began.
 pub(crate) async fn read_body<B>(
     body: B,
-    headers: &HeaderMap,
+    declared: Option<u64>,
     limit: usize,
     timeouts: BodyTimeouts,
 ) -> Result<Bytes, BodyError>
@@ -51,8 +51,7 @@ where
     B: http_body::Body,
 {
     let mut body = std::pin::pin!(body);
-    let declared = declared_length(headers);
-    if declared_over(headers, limit) {
+    if declared_over(declared, limit) {
         return Err(BodyError::TooLarge);
     }
     if body.is_end_stream() {
@@ -105,13 +104,16 @@ fn far(from: Instant, timeout: Duration) -> Instant {
         .unwrap_or_else(|| from + Duration::from_secs(86_400 * 365 * 30))
 }
 
-/// Whether the request's `Content-Length` already says its body is over `limit`: then it is
-/// refused before a byte of it is read, and before any handler runs.
-pub(crate) fn declared_over(headers: &HeaderMap, limit: usize) -> bool {
-    declared_length(headers).is_some_and(|len| len > limit as u64)
+/// Whether the request's declared length (see [`declared_length`]) already says its body
+/// is over `limit`: then it is refused before a byte of it is read, and before any handler
+/// runs.
+pub(crate) fn declared_over(declared: Option<u64>, limit: usize) -> bool {
+    declared.is_some_and(|len| len > limit as u64)
 }
 
-fn declared_length(headers: &HeaderMap) -> Option<u64> {
+/// The body's length as the request's `Content-Length` declares it, if it does. Read once
+/// per request, by the caller of the body's readers.
+pub(crate) fn declared_length(headers: &HeaderMap) -> Option<u64> {
     headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -143,12 +145,7 @@ mod tests {
     #[tokio::test]
     async fn reads_a_body_within_the_limit() {
         let body = Full::new(Bytes::from_static(b"hello"));
-        assert_eq!(
-            read_body(body, &HeaderMap::new(), 5, later())
-                .await
-                .unwrap(),
-            "hello"
-        );
+        assert_eq!(read_body(body, None, 5, later()).await.unwrap(), "hello");
     }
 
     #[tokio::test]
@@ -159,7 +156,7 @@ mod tests {
             Result<http_body::Frame<Bytes>, std::convert::Infallible>,
         >());
         assert_eq!(
-            read_body(never, &headers, 5, later()).await,
+            read_body(never, declared_length(&headers), 5, later()).await,
             Err(BodyError::TooLarge)
         );
     }
@@ -173,7 +170,7 @@ mod tests {
         });
         let body = StreamBody::new(futures_util::stream::iter(chunks));
         assert_eq!(
-            read_body(body, &HeaderMap::new(), 95, later()).await,
+            read_body(body, None, 95, later()).await,
             Err(BodyError::TooLarge)
         );
     }
@@ -186,12 +183,7 @@ mod tests {
             )))
         });
         let body = StreamBody::new(futures_util::stream::iter(chunks));
-        assert_eq!(
-            read_body(body, &HeaderMap::new(), 100, later())
-                .await
-                .unwrap(),
-            "abcdef"
-        );
+        assert_eq!(read_body(body, None, 100, later()).await.unwrap(), "abcdef");
     }
 
     #[tokio::test(start_paused = true)]
@@ -204,7 +196,7 @@ mod tests {
             total: Duration::from_secs(5),
         };
         assert_eq!(
-            read_body(never, &HeaderMap::new(), 5, timeouts).await,
+            read_body(never, None, 5, timeouts).await,
             Err(BodyError::TimedOut)
         );
     }
@@ -215,7 +207,7 @@ mod tests {
             idle: Duration::from_millis(10),
             total: Duration::from_secs(5),
         };
-        let body = read_body(steady(), &HeaderMap::new(), 1000, timeouts).await;
+        let body = read_body(steady(), None, 1000, timeouts).await;
         assert_eq!(body.map(|b| b.len()), Ok(200));
     }
 
@@ -226,7 +218,7 @@ mod tests {
             total: Duration::from_millis(50),
         };
         assert_eq!(
-            read_body(steady(), &HeaderMap::new(), 1000, timeouts).await,
+            read_body(steady(), None, 1000, timeouts).await,
             Err(BodyError::TimedOut)
         );
     }
@@ -237,7 +229,7 @@ mod tests {
             idle: Duration::MAX,
             total: Duration::MAX,
         };
-        let body = read_body(steady(), &HeaderMap::new(), 1000, timeouts).await;
+        let body = read_body(steady(), None, 1000, timeouts).await;
         assert_eq!(body.map(|b| b.len()), Ok(200));
     }
 }

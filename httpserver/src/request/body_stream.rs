@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::Stream;
-use http::HeaderMap;
 use http_body::Body as HttpBody;
 use http_body_util::BodyExt;
 use tokio::time::Sleep;
@@ -55,11 +54,11 @@ impl BodyStream {
     /// `idle_timeout` for the next chunk.
     pub(crate) fn new(
         body: PendingBody,
-        headers: &HeaderMap,
+        declared: Option<u64>,
         limit: usize,
         idle_timeout: Duration,
     ) -> Self {
-        let declared_too_large = declared_over(headers, limit);
+        let declared_too_large = declared_over(declared, limit);
         BodyStream {
             body: Some(body),
             limit,
@@ -76,7 +75,7 @@ impl BodyStream {
         let body = http_body_util::Full::new(bytes)
             .map_err(|never| match never {})
             .boxed_unsync();
-        BodyStream::new(body, &HeaderMap::new(), usize::MAX, Duration::MAX)
+        BodyStream::new(body, None, usize::MAX, Duration::MAX)
     }
 
     /// The flag that says whether the body was read to its end.
@@ -162,7 +161,6 @@ impl std::fmt::Debug for BodyStream {
 mod tests {
     use super::*;
     use crate::error::BoxError;
-    use http::header::CONTENT_LENGTH;
     use http_body_util::StreamBody;
 
     fn chunks(n: usize, size: usize) -> PendingBody {
@@ -173,8 +171,7 @@ mod tests {
 
     #[tokio::test]
     async fn streams_chunks_and_marks_the_end() {
-        let mut stream =
-            BodyStream::new(chunks(3, 10), &HeaderMap::new(), 30, Duration::from_secs(5));
+        let mut stream = BodyStream::new(chunks(3, 10), None, 30, Duration::from_secs(5));
         let finished = stream.finished_flag();
         let mut total = 0;
         while let Some(chunk) = stream.next().await {
@@ -186,8 +183,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_first_byte_over_the_limit_is_a_413_and_the_end() {
-        let mut stream =
-            BodyStream::new(chunks(5, 10), &HeaderMap::new(), 25, Duration::from_secs(5));
+        let mut stream = BodyStream::new(chunks(5, 10), None, 25, Duration::from_secs(5));
         assert!(stream.next().await.unwrap().is_ok());
         assert!(stream.next().await.unwrap().is_ok());
         let err = stream.next().await.unwrap().unwrap_err();
@@ -198,13 +194,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_declared_length_over_the_limit_fails_before_reading() {
-        let mut headers = HeaderMap::new();
-        headers.insert(CONTENT_LENGTH, "100".parse().unwrap());
         let never = StreamBody::new(futures_util::stream::pending::<
             Result<http_body::Frame<Bytes>, BoxError>,
         >());
         let mut stream =
-            BodyStream::new(never.boxed_unsync(), &headers, 99, Duration::from_secs(5));
+            BodyStream::new(never.boxed_unsync(), Some(100), 99, Duration::from_secs(5));
         assert_eq!(
             stream.next().await.unwrap().unwrap_err().status().as_u16(),
             413
@@ -216,12 +210,7 @@ mod tests {
         let never = StreamBody::new(futures_util::stream::pending::<
             Result<http_body::Frame<Bytes>, BoxError>,
         >());
-        let mut stream = BodyStream::new(
-            never.boxed_unsync(),
-            &HeaderMap::new(),
-            99,
-            Duration::from_secs(3),
-        );
+        let mut stream = BodyStream::new(never.boxed_unsync(), None, 99, Duration::from_secs(3));
         assert_eq!(
             stream.next().await.unwrap().unwrap_err().status().as_u16(),
             408
