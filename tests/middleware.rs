@@ -648,11 +648,43 @@ async fn panicking_error_handler(_req: Request, _err: HttpError) -> &'static str
 async fn err_returning_error_handler(
     req: Request,
     err: HttpError,
-) -> Result<&'static str, HttpError> {
+) -> Result<&'static str, std::io::Error> {
     if let Some(trace) = req.app().state::<Trace>() {
         trace.push(format!("error handler {}", err.status().as_u16()));
     }
-    Err(err)
+    Err(std::io::Error::other(
+        "the error page's template is missing",
+    ))
+}
+
+/// An error handler that hands the `HttpError` back: that error is its answer.
+async fn http_error_returning_error_handler(
+    _req: Request,
+    err: HttpError,
+) -> Result<&'static str, HttpError> {
+    Err(HttpError::new(
+        err.status(),
+        format!("handled: {}", err.message()),
+    ))
+}
+
+async fn an_error_handler_returning_an_http_error_answers_with_it(t: Transport) {
+    let app = error_routes()
+        .error_handler(404, http_error_returning_error_handler)
+        .error_handler(409, http_error_returning_error_handler);
+    let client = Client::start(app, t).await;
+    for (path, status, body) in [
+        ("/nope", 404, "handled: Not Found"),
+        ("/conflict", 409, "handled: name taken"),
+    ] {
+        let (res, next) = then_ok(&client, path).await;
+        assert_eq!(
+            (res.status, res.text()),
+            (status, body.to_owned()),
+            "{path}"
+        );
+        assert_eq!(next.text(), "ok");
+    }
 }
 
 async fn a_panicking_error_handler_falls_back_to_the_default_500(t: Transport) {
@@ -753,6 +785,7 @@ on_every_transport!(
     without_a_handler_errors_are_the_default_500_without_details,
     a_panicking_error_handler_falls_back_to_the_default_500,
     an_error_handler_returning_err_falls_back_to_the_default_500,
+    an_error_handler_returning_an_http_error_answers_with_it,
     a_panicking_before_hook_is_a_500_and_the_server_keeps_serving,
     a_panicking_after_hook_is_a_500_and_the_server_keeps_serving,
 );

@@ -62,7 +62,7 @@ pub mod __private;
 
 pub use app::env::{listen_addr, ENV_VARIABLES};
 pub use app::App;
-pub use error::{abort, BoxError, HttpError, IntoStatusCode};
+pub use error::{abort, BoxError, Context, Error, HttpError, IntoStatusCode, OrAbort};
 pub use extract::multipart::{Field, Multipart};
 pub use extract::session::{Session, SessionCookie};
 pub use extract::{Ext, Form, FromRequest, Query, State};

@@ -91,9 +91,9 @@ pub fn text_error_type(sig: &Signature, fn_name: &str) -> Option<syn::Error> {
             format!(
                 "`{fn_name}` returns `Result<_, {written}>`, but a handler's error type must \
                  implement `std::error::Error`: return `Result<_, HttpError>` and write \
-                 `Err(HttpError::new(400, message))` (or `Err(abort(404))`), or use any type \
-                 that implements `std::error::Error + Send + Sync + 'static` (a 500 unless \
-                 `App::error_handler_for` handles it)"
+                 `Err(HttpError::new(400, message))` (or `Err(abort(404))`), or return \
+                 `Result<_, httpserver::Error>`, into which `?` converts any error (a 500 \
+                 unless `App::error_handler_for` handles its type)"
             ),
         )
     })

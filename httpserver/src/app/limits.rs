@@ -258,7 +258,7 @@ impl App {
 
     /// How long the server drains after SIGTERM before its graceful shutdown (default 5 s):
     /// it keeps accepting and answering, adds `Connection: close` to every answer, and
-    /// [`AppHandle::is_ready`] is false, so that a load balancer takes it out of rotation
+    /// [`AppHandle::is_ready`](crate::AppHandle::is_ready) is false, so that a load balancer takes it out of rotation
     /// without a failed request. Set it to the time your load balancer needs to notice
     /// (its health-check interval times its failure threshold); `Duration::ZERO` skips the
     /// phase. SIGINT and `AppHandle::shutdown` do not drain.

@@ -85,7 +85,7 @@ impl App {
         self
     }
 
-    /// Adds the routes of a [`#[group]`](crate::routes::group) module with the group's own hooks
+    /// Adds the routes of a [`#[group]`](macro@crate::group) module with the group's own hooks
     /// (see [`Group`](crate::routes::group::Group)). Its routes conflict with others as any routes do.
     pub fn group(mut self, group: crate::routes::group::Group) -> Self {
         self.routes.extend(group.into_routes());
@@ -289,6 +289,36 @@ impl App {
         R: IntoResponse,
     {
         self.errors.add_for_type(handler);
+        self
+    }
+
+    /// Handles every failure that no handler by type or by status took: any error a
+    /// handler returned (as an [`Error`](crate::Error), its type and cause chain intact),
+    /// an [`HttpError`] the framework or a handler made (a 404 of the router, a 413), or a
+    /// panic (as an error saying so). What it returns is sent as it is, whatever its
+    /// status: one place to render every error page of an app.
+    ///
+    /// The order: [`error_handler_for`](App::error_handler_for) by the error's type, then
+    /// [`error_handler`](App::error_handler) by status, then this one, else the default
+    /// plain-text answer. A handler that fails in turn gets the plain default 500.
+    ///
+    /// ```
+    /// use httpserver::{App, Error, IntoResponse, Request, Response};
+    ///
+    /// async fn every_error(req: Request, err: Error) -> Response {
+    ///     let status = err.status();
+    ///     let page = format!("<h1>{}</h1><p>{}</p>", status.as_u16(), req.path());
+    ///     (httpserver::Html(page), status).into_response()
+    /// }
+    /// let app = App::new().error_handler_any(every_error);
+    /// ```
+    pub fn error_handler_any<F, Fut, R>(mut self, handler: F) -> Self
+    where
+        F: Fn(Request, crate::error::Error) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        R: IntoResponse,
+    {
+        self.errors.set_any(handler);
         self
     }
 

@@ -15,7 +15,7 @@ use crate::service::AppService;
 use crate::testing::TestClient;
 
 impl App {
-    /// Serves on `addr` until shut down (by SIGINT, SIGTERM or [`AppHandle::shutdown`]),
+    /// Serves on `addr` until shut down (by SIGINT, SIGTERM or [`AppHandle::shutdown`](crate::AppHandle::shutdown)),
     /// on a multi-threaded tokio runtime of its own. A listening socket handed over by the
     /// service manager (`LISTEN_FDS`/`LISTEN_PID`, as systemd socket activation and
     /// `systemd-socket-activate` set them) is used instead of binding `addr`. Returns `Ok(())` after a graceful

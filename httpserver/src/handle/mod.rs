@@ -167,7 +167,7 @@ impl AppHandle {
         stopped(&mut self.shutdown_signal()).await;
     }
 
-    /// The state of type `T` registered with [`App::state`], once the app is serving.
+    /// The state of type `T` registered with [`App::state`](crate::App::state), once the app is serving.
     pub fn state<T: Send + Sync + 'static>(&self) -> Option<&T> {
         self.inner
             .state
@@ -202,7 +202,7 @@ impl AppHandle {
 
     /// Replaces the TLS configuration for the connections accepted from now on (feature
     /// `tls`), for certificates that do not come from files. It takes effect on a server
-    /// started with [`App::tls`]; a server started without it serves plain HTTP to the end.
+    /// started with [`App::tls`](crate::App::tls); a server started without it serves plain HTTP to the end.
     ///
     /// ```
     /// # fn demo(handle: httpserver::AppHandle, cert: &[u8], key: &[u8]) -> std::io::Result<()> {

@@ -181,9 +181,9 @@ async fn dispatch(core: &AppCore, incoming: Incoming) -> (Response, bool) {
         https: client.https,
         app: core.handle.clone(),
     });
-    let group = match &outcome {
-        Outcome::Routed(route) => route.group_hooks(),
-        _ => None,
+    let (group, handler_name) = match &outcome {
+        Outcome::Routed(route) => (route.group_hooks(), Some(route.name())),
+        _ => (None, None),
     };
     // One binding, changed in place below: a new binding per step is a copy per step.
     let mut response = match outcome {
@@ -212,7 +212,11 @@ async fn dispatch(core: &AppCore, incoming: Incoming) -> (Response, bool) {
         response = Box::pin(response.resolve(&request)).await;
     }
     if response.failure().is_some() {
+        let failed = describe_failure(response.failure());
         response = Box::pin(core.errors.settle(&request, response)).await;
+        if let Some(failed) = failed {
+            log_failure(handler_name, &failed, response.status());
+        }
     }
     if let Some(group) = group.filter(|group| !group.after.is_empty()) {
         response = Box::pin(run_after(&group.after, &request, response)).await;
@@ -243,7 +247,7 @@ async fn run_route(
     if declared_over(declared, limit) {
         // Streamed routes too: the handler and its side effects never start for a body
         // the client has already said is too large.
-        return (HttpError::from(BodyError::TooLarge).into_response(), true);
+        return (BodyError::TooLarge.into_http_error().into_response(), true);
     }
     if route.streams_body() {
         let idle = config.body_timeout;
@@ -256,7 +260,7 @@ async fn run_route(
         total: config.body_total_timeout,
     };
     match read_body(body, declared, limit, timeouts).await {
-        Err(e) => (HttpError::from(e).into_response(), true),
+        Err(e) => (e.into_http_error().into_response(), true),
         Ok(bytes) => {
             request.set_body(bytes);
             (run_handler(route, request.clone()).await, false)
@@ -338,35 +342,46 @@ fn route_request<'a>(
 
 /// Runs the handler; a panic inside it becomes a 500 and the connection serves on.
 async fn run_handler(route: &Route, request: Request) -> Response {
-    let response = catch_panic(route.call(request))
+    catch_panic(route.call(request))
         .await
-        .unwrap_or_else(|panic| Response::from_failure(Failure::Panic(panic)));
-    log_failure(route.name(), &response);
-    response
+        .unwrap_or_else(|panic| Response::from_failure(Failure::Panic(panic)))
 }
 
-/// A failed handler is logged through `tracing`; an app without a subscriber gets the line
-/// on stderr instead, as Flask prints a traceback, so that no 500 goes unexplained.
-fn log_failure(handler: &str, response: &Response) {
-    let line = match response.failure() {
-        Some(Failure::Other(e)) => {
-            tracing::error!(handler, error = %e, "handler failed");
-            format!(
-                "handler `{handler}` failed: {}",
-                crate::error::cause_chain(e.as_ref())
-            )
+/// What the log says of a failed response, taken before the error handlers consume the
+/// failure: an error's cause chain or a panic's message. An `HttpError` is an answer, not
+/// a failure of the server: DEBUG, at once.
+fn describe_failure(failure: Option<&Failure>) -> Option<(&'static str, String)> {
+    match failure? {
+        Failure::Other(e) => Some(("failed", crate::error::cause_chain(e.as_ref()))),
+        Failure::Panic(message) => Some(("panicked", message.clone())),
+        Failure::Http(e) => {
+            tracing::debug!(error = %e, "answered an error");
+            None
         }
-        Some(Failure::Panic(msg)) => {
-            tracing::error!(handler, panic = %msg, "handler panicked");
-            format!("handler `{handler}` panicked: {msg}")
+    }
+}
+
+/// A failed handler is logged once its error handlers have had their say: at ERROR when
+/// the answer is a 5xx, with the cause chain (an app without a subscriber gets the line on
+/// stderr instead, as Flask prints a traceback, so that no 500 goes unexplained); at DEBUG
+/// when an error handler made a 4xx of it (the client's mistake, not the server's).
+fn log_failure(handler: Option<&str>, failed: &(&str, String), status: StatusCode) {
+    let (handler, (how, what)) = (handler.unwrap_or("-"), failed);
+    if status.is_server_error() {
+        if *how == "panicked" {
+            tracing::error!(handler, status = status.as_u16(), panic = %what, "handler panicked");
+        } else {
+            tracing::error!(handler, status = status.as_u16(), error = %what, "handler failed");
         }
-        Some(Failure::Http(e)) => {
-            tracing::debug!(handler, error = %e, "handler answered an error");
-            return;
-        }
-        None => return,
-    };
-    crate::error::report_without_subscriber(format_args!("{line}"));
+        crate::error::report_without_subscriber(format_args!("handler `{handler}` {how}: {what}"));
+    } else {
+        tracing::debug!(
+            handler,
+            status = status.as_u16(),
+            error = %what,
+            "handler {how}; answered as a client error"
+        );
+    }
 }
 
 /// `OPTIONS` on a routed path lists the methods; any other method not routed there is a 405.

@@ -22,9 +22,12 @@ pub(crate) enum BodyError {
     Malformed,
 }
 
-impl From<BodyError> for HttpError {
-    fn from(e: BodyError) -> Self {
-        match e {
+// A method, not `From`: a `From` impl of a private type would be listed in rustc's hints
+// to every user whose `?` does not convert into `HttpError`.
+impl BodyError {
+    /// The answer the client gets.
+    pub(crate) fn into_http_error(self) -> HttpError {
+        match self {
             BodyError::TooLarge => HttpError::new(413, "Payload Too Large"),
             BodyError::TimedOut => HttpError::new(408, "Request Timeout"),
             BodyError::Malformed => HttpError::new(400, "Bad Request: malformed body"),

@@ -92,7 +92,7 @@ impl BodyStream {
     fn fail(&mut self, error: BodyError) -> Poll<Option<Result<Bytes, HttpError>>> {
         self.body = None;
         self.idle = None;
-        Poll::Ready(Some(Err(error.into())))
+        Poll::Ready(Some(Err(error.into_http_error())))
     }
 }
 

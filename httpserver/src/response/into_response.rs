@@ -5,7 +5,7 @@ use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::StatusCode;
 
 use super::{Body, Response};
-use crate::error::{Failure, HttpError, IntoStatusCode};
+use crate::error::{Error, Failure, HttpError, IntoStatusCode};
 
 /// A value a handler can return. Implemented for every row of the coercion table:
 /// JSON values, text, bytes, `(body, status)`, `(body, status, headers)`, `()`,
@@ -116,13 +116,19 @@ where
     fn into_response(self) -> Response {
         match self {
             Ok(t) => t.into_response(),
-            Err(e) => {
-                let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(e);
-                match boxed.downcast::<HttpError>() {
-                    Ok(http) => Response::from_failure(Failure::Http(*http)),
-                    Err(other) => Response::from_failure(Failure::Other(other)),
-                }
-            }
+            Err(e) => Response::from_failure(Failure::from_boxed(Box::new(e))),
+        }
+    }
+}
+
+/// `Ok` is sent as its value; `Err` goes to the error handlers, as above: the
+/// [`HttpError`] inside an [`Error`] keeps its status, any other error is a 500 unless the
+/// app maps it.
+impl<T: IntoResponse> IntoResponse for Result<T, Error> {
+    fn into_response(self) -> Response {
+        match self {
+            Ok(t) => t.into_response(),
+            Err(e) => Response::from_failure(Failure::from_boxed(e.into_boxed())),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Error handlers: turning a failed response into the one the app wants to send, by the
-//! error's type first, then by status, else the default plain-text body.
+//! error's type first, then by status, then the catch-all, else the default plain-text
+//! body.
 
 use std::any::TypeId;
 use std::collections::HashMap;
@@ -10,7 +11,7 @@ use futures_util::future::BoxFuture;
 use http::header::ALLOW;
 use http::StatusCode;
 
-use crate::error::{catch_panic, BoxError, Failure, HttpError};
+use crate::error::{catch_panic, BoxError, Error, Failure, HttpError};
 use crate::request::Request;
 use crate::response::default_500;
 use crate::response::{IntoResponse, Response};
@@ -20,12 +21,16 @@ type ByStatus = Arc<dyn Fn(Request, HttpError) -> BoxFuture<'static, Response> +
 type ByType =
     Arc<dyn Fn(Request, BoxError) -> Result<BoxFuture<'static, Response>, BoxError> + Send + Sync>;
 
+type Any = Arc<dyn Fn(Request, Error) -> BoxFuture<'static, Response> + Send + Sync>;
+
 /// The registered error handlers.
 #[derive(Clone, Default)]
 pub(crate) struct ErrorHandlers {
     by_status: HashMap<StatusCode, ByStatus>,
     /// Tried in registration order; one per error type (a later one replaces it).
     by_type: Vec<(TypeId, ByType)>,
+    /// Every failure no other handler took.
+    any: Option<Any>,
 }
 
 impl ErrorHandlers {
@@ -59,9 +64,22 @@ impl ErrorHandlers {
         self.by_type.push((type_id, erased));
     }
 
+    pub(crate) fn set_any<F, Fut, R>(&mut self, handler: F)
+    where
+        F: Fn(Request, Error) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        R: IntoResponse,
+    {
+        self.any = Some(Arc::new(move |req, err| {
+            let fut = handler(req, err);
+            Box::pin(async move { fut.await.into_response() })
+        }));
+    }
+
     /// The response for `res`: itself when it did not fail, else what the matching error
-    /// handler makes of it. A handler that fails in turn gets the default 500, never
-    /// another round of error handling.
+    /// handler makes of it, used as it is whatever its status (an `HttpError` it returns
+    /// is that error's response). A handler that fails in turn (another error, a panic)
+    /// gets the default 500, never another round of error handling.
     pub(crate) async fn settle(&self, req: &Request, mut res: Response) -> Response {
         let Some(failure) = res.take_failure() else {
             return res;
@@ -71,7 +89,11 @@ impl ErrorHandlers {
             return res;
         };
         let mut out = match catch_panic(handled).await {
-            Ok(out) if out.failure().is_none() => out,
+            Ok(out) if matches!(out.failure(), None | Some(Failure::Http(_))) => {
+                let mut out = out;
+                out.take_failure();
+                out
+            }
             Ok(out) => {
                 tracing::error!(failure = ?out.failure(), "an error handler failed");
                 return default_500();
@@ -88,25 +110,30 @@ impl ErrorHandlers {
         out
     }
 
-    /// The handler future for `failure`, or `None` when no handler takes it.
+    /// The handler future for `failure`, or `None` when no handler takes it: the one for
+    /// the error's type, else the one for its status, else the catch-all.
     fn dispatch(&self, req: &Request, failure: Failure) -> Option<BoxFuture<'static, Response>> {
         let status = failure.status();
-        let as_http = match failure {
+        let failure = match failure {
             Failure::Http(e) => match self.by_error_type(req, Box::new(e)) {
                 Ok(fut) => return Some(fut),
-                Err(e) => match e.downcast::<HttpError>() {
-                    Ok(e) => *e,
-                    Err(_) => HttpError::new(status, "Internal Server Error"),
-                },
+                Err(back) => Failure::from_boxed(back),
             },
             Failure::Other(e) => match self.by_error_type(req, e) {
                 Ok(fut) => return Some(fut),
-                Err(_) => HttpError::new(status, "Internal Server Error"),
+                Err(back) => Failure::Other(back),
             },
-            Failure::Panic(_) => HttpError::new(status, "Internal Server Error"),
+            panic @ Failure::Panic(_) => panic,
         };
-        let handler = self.by_status.get(&status)?;
-        Some(handler(req.clone(), as_http))
+        if let Some(handler) = self.by_status.get(&status) {
+            let as_http = match failure {
+                Failure::Http(e) => e,
+                _ => HttpError::new(status, "Internal Server Error"),
+            };
+            return Some(handler(req.clone(), as_http));
+        }
+        let any = self.any.as_ref()?;
+        Some(any(req.clone(), failure.into_error()))
     }
 
     /// The handler registered for the error's own type, or the error back.

@@ -9,7 +9,7 @@ use crate::response::{IntoResponse, Response};
 use crate::routes::hooks::{self, GroupHooks};
 use crate::routes::route::Route;
 
-/// The routes of a [`#[group]`](crate::routes::group) module, and the hooks that run for them
+/// The routes of a [`#[group]`](macro@crate::group) module, and the hooks that run for them
 /// alone. Made by the module's generated `group()` function; added with
 /// [`App::group`](crate::App::group).
 ///
