@@ -83,9 +83,23 @@ async fn wrapper(req: Request, body: Chunks) -> Result<String, HttpError> {
     ))
 }
 
+/// A limit from configuration, read when the routes are collected.
+static UPLOAD_LIMIT: AtomicUsize = AtomicUsize::new(0);
+
+fn upload_limit() -> usize {
+    UPLOAD_LIMIT.load(Ordering::SeqCst)
+}
+
+#[post("/configured", max_body_size = upload_limit())]
+async fn configured(req: Request) -> String {
+    req.body().len().to_string()
+}
+
 fn app(started: &Arc<Started>) -> App {
     App::new()
-        .routes(collect_routes![stream, form, buffered, alias, wrapper])
+        .routes(collect_routes![
+            stream, form, buffered, alias, wrapper, configured
+        ])
         .state(Arc::clone(started))
         .max_multipart_header_size(1024)
         .max_multipart_parts(20)
@@ -203,7 +217,25 @@ async fn an_alias_or_a_wrapper_of_body_stream_streams(t: Transport) {
     client.stop().await;
 }
 
+/// `max_body_size = upload_limit()`: a route's limit may come from configuration read at
+/// start-up, not only from a constant.
+async fn a_route_limit_may_come_from_configuration(t: Transport) {
+    UPLOAD_LIMIT.store(2048, Ordering::SeqCst);
+    let started = Arc::new(Started::default());
+    let client = Client::start(app(&started), t).await;
+    let res = client
+        .exchange("POST", "/configured", &[], &[b'c'; 2048])
+        .await;
+    assert_eq!((res.status, res.text()), (200, "2048".to_owned()), "{t:?}");
+    let res = client
+        .exchange("POST", "/configured", &[], &[b'c'; 2049])
+        .await;
+    res.assert_status(413);
+    client.stop().await;
+}
+
 on_every_transport!(
+    a_route_limit_may_come_from_configuration,
     an_alias_or_a_wrapper_of_body_stream_streams,
     a_declared_length_over_the_limit_never_starts_a_handler,
     multipart_framing_and_fields_are_bounded

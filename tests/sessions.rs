@@ -680,3 +680,53 @@ on_every_transport!(
     the_first_session_cookie_that_unseals_wins,
     a_session_check_revokes_a_copied_cookie_at_logout
 );
+
+// ---------------------------------------------------------------------------------------
+// Flash messages, on every transport
+// ---------------------------------------------------------------------------------------
+
+#[post("/tasks/new")]
+async fn new_task(session: Session) -> httpserver::Redirect {
+    session.flash("success", "Task saved");
+    session.flash("info", "2 tasks left");
+    httpserver::Redirect::to("/tasks")
+}
+
+#[get("/tasks")]
+async fn tasks_page(session: Session) -> String {
+    let shown: Vec<String> = session
+        .take_flashes()
+        .into_iter()
+        .map(|flash| format!("{}: {}", flash.level, flash.text))
+        .collect();
+    format!("flashes [{}]", shown.join("; "))
+}
+
+/// A message flashed before a redirect is read once on the next page, then gone.
+async fn flashed_messages_are_shown_once(t: Transport) {
+    let app = App::new()
+        .secret_key(KEY)
+        .routes(collect_routes![new_task, tasks_page])
+        .access_log(false);
+    let client = Client::start(app, t).await;
+    let res = client.call("POST", "/tasks/new", "").await;
+    res.assert_status(302);
+    let cookie = session_pair(&res);
+    let shown = client
+        .call_with("GET", "/tasks", &[("cookie", &cookie)], "")
+        .await;
+    assert_eq!(
+        shown.text(),
+        "flashes [success: Task saved; info: 2 tasks left]",
+        "{t:?}"
+    );
+    // Reading them changed the session: the browser gets it back without them.
+    let after = session_pair(&shown);
+    let again = client
+        .call_with("GET", "/tasks", &[("cookie", &after)], "")
+        .await;
+    assert_eq!(again.text(), "flashes []", "{t:?}");
+    client.stop().await;
+}
+
+on_every_transport!(flashed_messages_are_shown_once);

@@ -73,8 +73,9 @@ pub struct RouteArgs {
     pub path: Option<LitStr>,
     /// Uppercase, without duplicates; never empty.
     pub methods: Vec<&'static str>,
-    /// `max_body_size = EXPR`: the route's own body limit, a `usize` constant expression
-    /// (the compiler checks it where the route uses it).
+    /// `max_body_size = EXPR`: the route's own body limit, a `usize` expression evaluated
+    /// when the routes are collected (a constant, or read from configuration); the
+    /// compiler checks its type where it is written.
     pub max_body_size: Option<Expr>,
     pub errors: Vec<syn::Error>,
 }

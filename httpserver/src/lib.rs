@@ -64,7 +64,7 @@ pub use app::env::{listen_addr, ENV_VARIABLES};
 pub use app::App;
 pub use error::{abort, BoxError, Context, Error, HttpError, IntoStatusCode, OrAbort};
 pub use extract::multipart::{Field, Multipart};
-pub use extract::session::{Session, SessionCookie};
+pub use extract::session::{Flash, Session, SessionCookie};
 pub use extract::{Ext, Form, FromRequest, Query, State};
 pub use handle::AppHandle;
 pub use log_sink::NonBlockingStderr;
@@ -84,6 +84,10 @@ pub use testing::{TestClient, TestMultipart, TestRequest, TestResponse, TestStre
 pub use tls::TlsConfig;
 
 pub use http::{HeaderMap, Method, StatusCode};
+
+/// The [`http`](https://docs.rs/http) crate, whose types the framework speaks (header
+/// names for layers and responses, `Uri`, `Version`): `use httpserver::http::header;`.
+pub use http;
 
 /// The [`cookie`](https://docs.rs/cookie) crate, for building the cookies of
 /// [`Response::with_cookie`]: `use httpserver::cookie::{Cookie, SameSite};`.

@@ -185,9 +185,10 @@ fn route_fn(func: &HandlerFn, route: &Route) -> TokenStream {
     };
 
     let body_limit = route.max_body_size.as_ref().map(|expr| {
-        // A constant of type `usize`: the compiler checks the expression where it is written.
-        let limit = quote_spanned!(expr.span()=> const __MAX_BODY_SIZE: usize = #expr;);
-        quote!(.with_max_body_size({ #limit __MAX_BODY_SIZE }))
+        // A `usize`, checked where it is written, and evaluated when the routes are
+        // collected (at start-up): it may read the app's configuration.
+        let limit = quote_spanned!(expr.span()=> let __max_body_size: usize = #expr;);
+        quote!(.with_max_body_size({ #limit __max_body_size }))
     });
     // By the extractor's own word, not its type's name: an alias or a wrapper of
     // `BodyStream` streams too.

@@ -372,6 +372,84 @@ impl Session {
     pub fn is_empty(&self) -> bool {
         self.data().values.is_empty()
     }
+
+    /// Queues a message for the next page the user sees (Flask's `flash`): after a form
+    /// post and its redirect, the page shows "Task saved" once. `level` is the message's
+    /// kind, as the page styles it (`"info"`, `"success"`, `"error"`, ...). The messages
+    /// live in the session until [`take_flashes`](Session::take_flashes) reads them.
+    ///
+    /// ```
+    /// use httpserver::{get, post, App, Redirect, Session};
+    ///
+    /// #[post("/tasks")]
+    /// async fn create(session: Session) -> Redirect {
+    ///     session.flash("success", "Task saved");
+    ///     Redirect::to("/tasks")
+    /// }
+    ///
+    /// #[get("/tasks")]
+    /// async fn list(session: Session) -> String {
+    ///     let notes: Vec<String> = session
+    ///         .take_flashes()
+    ///         .into_iter()
+    ///         .map(|f| format!("[{}] {}", f.level, f.text))
+    ///         .collect();
+    ///     notes.join("\n")
+    /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let client = App::new()
+    ///     .secret_key("a secret of at least 32 bytes, from the environment")
+    ///     .routes(httpserver::collect_routes![create, list])
+    ///     .test_client();
+    /// client.post("/tasks").send().await;
+    /// assert_eq!(client.get("/tasks").send().await.text(), "[success] Task saved");
+    /// assert_eq!(client.get("/tasks").send().await.text(), ""); // shown once
+    /// # });
+    /// ```
+    pub fn flash(&self, level: impl Into<String>, text: impl Into<String>) {
+        let mut data = self.data();
+        let flash = serde_json::json!({"level": level.into(), "text": text.into()});
+        match data.values.get_mut(FLASHES) {
+            Some(Value::Array(queued)) => queued.push(flash),
+            _ => {
+                data.values
+                    .insert(FLASHES.to_owned(), Value::Array(vec![flash]));
+            }
+        }
+        data.changed = true;
+    }
+
+    /// The flashed messages, oldest first, removed from the session: each is shown once.
+    pub fn take_flashes(&self) -> Vec<Flash> {
+        let mut data = self.data();
+        let Some(Value::Array(queued)) = data.values.remove(FLASHES) else {
+            return Vec::new();
+        };
+        data.changed = true;
+        queued
+            .into_iter()
+            .filter_map(|flash| {
+                Some(Flash {
+                    level: flash.get("level")?.as_str()?.to_owned(),
+                    text: flash.get("text")?.as_str()?.to_owned(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// The session key that holds the flashed messages.
+const FLASHES: &str = "_flashes";
+
+/// A message flashed with [`Session::flash`], read back with
+/// [`Session::take_flashes`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    /// The message's kind: `"info"`, `"success"`, `"error"`, as the app chose.
+    pub level: String,
+    /// The message.
+    pub text: String,
 }
 
 impl std::fmt::Debug for Session {
