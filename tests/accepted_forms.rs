@@ -689,3 +689,34 @@ fn name_params(shape: &str) -> String {
     }
     out
 }
+
+mod query_parameters {
+    use httpserver::{get, url_for};
+
+    #[get("/tasks")]
+    async fn tasks() -> &'static str {
+        "tasks"
+    }
+
+    #[get("/users/<int:id>")]
+    async fn user(id: i64) -> String {
+        id.to_string()
+    }
+
+    /// Query parameters after a `?`: form-urlencoded, in order, repeatable, any `Display`
+    /// value; keys that are no identifiers as string literals.
+    #[test]
+    fn url_for_takes_query_parameters_after_a_question_mark() {
+        assert_eq!(url_for!(tasks, ?page = 2), "/tasks?page=2");
+        assert_eq!(
+            url_for!(tasks, ?q = "a b&c", ?tag = "x", ?tag = "y"),
+            "/tasks?q=a+b%26c&tag=x&tag=y"
+        );
+        assert_eq!(url_for!(user, id = 5, ?tab = "posts"), "/users/5?tab=posts");
+        assert_eq!(url_for!(tasks, ?"sort-by" = "due"), "/tasks?sort-by=due");
+        let page = 3;
+        assert_eq!(url_for!(tasks, ?page = page), "/tasks?page=3");
+        let request = httpserver::Request::builder("GET", &url_for!(tasks, ?q = "ü & ö")).build();
+        assert_eq!(request.query("q"), Some("ü & ö"));
+    }
+}

@@ -155,6 +155,11 @@ pub fn collect_routes(input: TokenStream) -> TokenStream {
 /// Each value is percent-encoded: everything but letters, digits and `-._~` is escaped,
 /// including `/`, except that a `<path:..>` value keeps its slashes. A parameter that is
 /// missing or unknown, or a value of the wrong type, is a compile error.
+///
+/// Query parameters come after a `?`: `url_for!(tasks, ?page = 2, ?q = "a b")` is
+/// `/tasks?page=2&q=a+b`. They are form-urlencoded, in the order given, and may repeat; a
+/// value is anything `Display`, and a key that is no identifier is written as a string
+/// (`?"sort-by" = "due"`). The route does not declare them, so they are not checked.
 #[proc_macro]
 pub fn url_for(input: TokenStream) -> TokenStream {
     url::expand(input.into()).into()

@@ -1,4 +1,5 @@
-//! `url_for!(handler, name = value, ..)`.
+//! `url_for!(handler, name = value, .., ?key = value, ..)`: path parameters by name, and
+//! query parameters after a `?`.
 //!
 //! The route attribute gave the handler a hidden struct of the same name with one field per
 //! path parameter, so this macro only has to write a struct literal:
@@ -32,6 +33,43 @@ struct Param {
     value: Expr,
 }
 
+/// One `?key = value`: a query parameter, not checked against the route (any key may be
+/// given, any number of times); the value is anything `Display`.
+struct QueryParam {
+    key: String,
+    value: Expr,
+}
+
+/// A path parameter, or a query parameter after its `?`.
+enum Arg {
+    Path(Param),
+    Query(QueryParam),
+}
+
+impl Parse for Arg {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.peek(Token![?]) {
+            input.parse::<Token![?]>()?;
+            let key = if input.peek(syn::LitStr) {
+                input.parse::<syn::LitStr>()?.value()
+            } else {
+                input.call(Ident::parse_any)?.unraw().to_string()
+            };
+            input.parse::<Token![=]>().map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    format!("write a query parameter as `?{key} = value`"),
+                )
+            })?;
+            return Ok(Arg::Query(QueryParam {
+                key,
+                value: input.parse()?,
+            }));
+        }
+        input.parse().map(Arg::Path)
+    }
+}
+
 impl Parse for Param {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         if !(input.peek(Ident::peek_any) && (input.peek2(Token![=]) || input.peek2(Token![:]))) {
@@ -40,7 +78,7 @@ impl Parse for Param {
                 expr,
                 format!(
                     "url_for! takes path parameters by name: write `name = value`, e.g. \
-                     {EXAMPLE}"
+                     {EXAMPLE} (and query parameters as `?name = value`)"
                 ),
             ));
         }
@@ -58,7 +96,7 @@ impl Parse for Param {
     }
 }
 
-fn parse(input: ParseStream) -> syn::Result<(Path, Vec<Param>)> {
+fn parse(input: ParseStream) -> syn::Result<(Path, Vec<Param>, Vec<QueryParam>)> {
     if input.is_empty() {
         return Err(syn::Error::new(
             Span::call_site(),
@@ -74,7 +112,7 @@ fn parse(input: ParseStream) -> syn::Result<(Path, Vec<Param>)> {
             format!("url_for! takes the handler's name first (a path such as `get_user` or `api::get_user`), e.g. {EXAMPLE}"),
         )
     })?;
-    let mut params = Vec::new();
+    let (mut params, mut query) = (Vec::new(), Vec::new());
     while !input.is_empty() {
         input.parse::<Token![,]>().map_err(|e| {
             syn::Error::new(
@@ -85,13 +123,16 @@ fn parse(input: ParseStream) -> syn::Result<(Path, Vec<Param>)> {
         if input.is_empty() {
             break;
         }
-        params.push(input.parse()?);
+        match input.parse()? {
+            Arg::Path(param) => params.push(param),
+            Arg::Query(param) => query.push(param),
+        }
     }
-    Ok((handler, params))
+    Ok((handler, params, query))
 }
 
 pub fn expand(input: TokenStream) -> TokenStream {
-    let (handler, params) = match parse.parse2(input) {
+    let (handler, params, query) = match parse.parse2(input) {
         Ok(parsed) => parsed,
         Err(e) => {
             let err = e.to_compile_error();
@@ -147,6 +188,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
     // fields ("available fields are: `id`") and suggests a similar one only for an
     // expression written outside macros. (`..Default::default()` keeps this macro's span,
     // so that lints about user code leave it alone.)
+    let with_query = query_string(&query);
     let (_, last) = first_last_span(&handler);
     let mut body = Group::new(
         Delimiter::Brace,
@@ -159,9 +201,22 @@ pub fn expand(input: TokenStream) -> TokenStream {
             #check
             #[allow(clippy::needless_update)]
             let __route = #handler #body;
-            ::httpserver::__private::RouteInfo::url(&__route)
+            #with_query
         }
     }
+}
+
+/// The route's path, with the query parameters after it when the call has any.
+fn query_string(query: &[QueryParam]) -> TokenStream {
+    let path = quote!(::httpserver::__private::RouteInfo::url(&__route));
+    if query.is_empty() {
+        return path;
+    }
+    let pairs = query.iter().map(|QueryParam { key, value }| {
+        let value = quote_spanned!(value.span()=> ::std::string::ToString::to_string(&(#value)));
+        quote!((#key, #value))
+    });
+    quote!(::httpserver::__private::with_query(#path, &[#(#pairs),*]))
 }
 
 #[cfg(test)]

@@ -43,6 +43,16 @@ impl<A: ?Sized> Default for UrlArg<A> {
 
 /// Renders a `url_for!` value for a parameter that the handler takes as `A`.
 ///
+/// `path?key=value&..`, each pair form-urlencoded, for `url_for!(h, ?key = value)`.
+pub fn with_query(mut path: String, pairs: &[(&str, String)]) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
+        .finish();
+    path.push('?');
+    path.push_str(&query);
+    path
+}
+
 /// Takes the value by reference, as `format!` does, so `url_for!(show, name = user.name)`
 /// does not move out of `user`.
 pub fn url_arg<A: ?Sized, T: ?Sized + UrlValue<A>>(value: &T) -> UrlArg<A> {
