@@ -1,13 +1,13 @@
 //! Errors that compose, on every transport: `?` turns any error into `httpserver::Error`
 //! inside one handler (an `HttpError` keeps its status, anything else is a 500), error
 //! handlers by type may answer with any status, a catch-all renders every error the
-//! others left, and only 5xx outcomes are logged at ERROR.
+//! others left. What they log is tested in `tests/error_logs.rs`.
 
 use httpserver::{
     abort, collect_routes, get, App, Context, Error, HttpError, IntoResponse, OrAbort, Request,
     Response,
 };
-use httpserver_suite::{logged, on_every_transport, Client, Transport};
+use httpserver_suite::{on_every_transport, Client, Transport};
 
 /// A database's error, as a library would define it.
 #[derive(Debug)]
@@ -139,39 +139,3 @@ on_every_transport!(
     a_typed_error_handler_may_answer_any_status,
     the_catch_all_renders_every_other_error
 );
-
-/// A 5xx is logged at ERROR with its cause chain; an error an error handler made a 4xx of
-/// is the client's, not the server's, and is not.
-async fn only_server_errors_are_logged_as_errors(t: Transport) {
-    let app = || app().error_handler_for(|_req: Request, _err: NoSuchRow| async { abort(404) });
-    let (_, log) = logged("info", async {
-        let client = Client::start(app(), t).await;
-        assert_eq!(client.get("/mixed/row").await.status, 404);
-        client.stop().await;
-    })
-    .await;
-    assert!(
-        !log.contains("ERROR"),
-        "a 404 logged as an error over {t:?}:\n{log}"
-    );
-    let (_, log) = logged("info", async {
-        let client = Client::start(app(), t).await;
-        assert_eq!(client.get("/mixed/io").await.status, 500);
-        client.stop().await;
-    })
-    .await;
-    let line = log
-        .lines()
-        .find(|l| l.contains("ERROR") && l.contains("handler failed"))
-        .unwrap_or_else(|| panic!("no ERROR line over {t:?}:\n{log}"));
-    assert!(
-        line.contains("handler=\"mixed\"") || line.contains("handler=mixed"),
-        "{line}"
-    );
-    assert!(
-        line.contains("reading the board's settings: No such file or directory"),
-        "the cause chain is in the line: {line}"
-    );
-}
-
-on_every_transport!(only_server_errors_are_logged_as_errors);
