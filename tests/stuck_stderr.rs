@@ -167,11 +167,11 @@ async fn serving_goes_on_while_stderr_is_never_read() {
         .filter(|l| l.contains("\"GET /ping\" 200"))
         .count() as u64;
     assert!(dropped > 0, "no line was reported dropped:\n{tail}");
-    // Every request's line was either written or counted as dropped.
+    // Every request's line was either written or counted as dropped (the count may also
+    // hold the line of the request that stopped the server).
     let requests = (CONNECTIONS * REQUESTS_EACH) as u64;
-    assert_eq!(
-        written + dropped,
-        requests + 1,
-        "written {written}, dropped {dropped}"
+    assert!(
+        written + dropped == requests || written + dropped == requests + 1,
+        "written {written}, dropped {dropped} of {requests} lines"
     );
 }
