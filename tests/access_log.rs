@@ -3,6 +3,7 @@
 //! same moment would race with the one this test installs.
 
 use httpserver::{collect_routes, get, App, Request, StreamingResponse};
+use httpserver_suite::{Client, Transport};
 use serde_json::{json, Value};
 
 #[get("/whoami")]
@@ -56,4 +57,25 @@ async fn one_access_event_per_request_with_method_path_status_bytes_duration_cli
         !lines[2].contains("bytes="),
         "a streamed body's length is not known up front: {log}"
     );
+    assert!(lines[0].contains("version=HTTP/1.1"), "{log}");
+
+    // The protocol, the user agent and the request id (as a proxy or tower-http's
+    // SetRequestIdLayer sets it) ride along, over HTTP/2 too.
+    let requests = async {
+        let client = Client::start(app(), Transport::H2c).await;
+        let headers = [
+            ("user-agent", "board-tests/1.0"),
+            ("x-request-id", "req-42"),
+        ];
+        client.call_with("GET", "/whoami", &headers, "").await;
+        client.stop().await;
+    };
+    let ((), log) = httpserver_suite::logged("httpserver::access=info", requests).await;
+    let line = log
+        .lines()
+        .find(|l| l.contains("path=/whoami"))
+        .unwrap_or_else(|| panic!("no access line: {log}"));
+    assert!(line.contains("version=HTTP/2.0"), "{line}");
+    assert!(line.contains("user_agent=\"board-tests/1.0\""), "{line}");
+    assert!(line.contains("request_id=\"req-42\""), "{line}");
 }

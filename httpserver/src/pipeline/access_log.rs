@@ -5,34 +5,49 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use http::{Method, StatusCode};
+use http::header::USER_AGENT;
+use http::{Method, StatusCode, Version};
 
 /// What is known of a request before it is answered, kept only when a line will be written.
 pub(crate) struct Pending {
     started: Instant,
     method: Method,
     target: String,
+    version: Version,
     client: SocketAddr,
+    /// For a subscriber only (the stderr line stays short): the `User-Agent` and the
+    /// request id (`X-Request-Id`, as a proxy or tower-http's `SetRequestIdLayer` sets it).
+    user_agent: Option<String>,
+    request_id: Option<String>,
 }
 
 /// Starts a line for this request, if anything will read it: a subscriber that takes
 /// `httpserver::access` events, or stderr when there is no subscriber and `to_stderr`.
 pub(crate) fn start(
     to_stderr: bool,
-    method: &Method,
-    target: &str,
+    head: &http::request::Parts,
     client: SocketAddr,
 ) -> Option<Pending> {
-    let wanted = if tracing::dispatcher::has_been_set() {
+    let subscriber = tracing::dispatcher::has_been_set();
+    let wanted = if subscriber {
         tracing::enabled!(target: "httpserver::access", tracing::Level::INFO)
     } else {
         to_stderr
     };
+    let header = |name| {
+        subscriber
+            .then(|| head.headers.get(name))
+            .flatten()
+            .map(|v: &http::HeaderValue| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    };
     wanted.then(|| Pending {
         started: Instant::now(),
-        method: method.clone(),
-        target: target.to_owned(),
+        method: head.method.clone(),
+        target: head.uri.path().to_owned(),
+        version: head.version,
         client,
+        user_agent: header(USER_AGENT),
+        request_id: header(http::HeaderName::from_static("x-request-id")),
     })
 }
 
@@ -43,18 +58,26 @@ pub(crate) fn finish(pending: Pending, status: StatusCode, bytes: Option<u64>) {
     let Pending {
         method,
         target,
+        version,
         client,
+        user_agent,
+        request_id,
         ..
     } = pending;
+    // The stderr line keeps the shape Flask's development server users know; the fields
+    // beyond it go to subscribers.
     if tracing::dispatcher::has_been_set() {
         tracing::info!(
             target: "httpserver::access",
             method = %method,
             path = %target,
+            version = ?version,
             status = status.as_u16(),
             bytes,
             duration_us = micros,
             client = %client,
+            user_agent,
+            request_id,
         );
         return;
     }

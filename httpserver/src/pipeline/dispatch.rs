@@ -114,12 +114,7 @@ where
         .config
         .trusted_proxies
         .client(client_addr, over_tls(&head), &head.headers);
-    let log = access_log::start(
-        core.config.access_log,
-        &head.method,
-        head.uri.path(),
-        client.addr,
-    );
+    let log = access_log::start(core.config.access_log, &head, client.addr);
     let incoming = Incoming {
         head,
         body,
