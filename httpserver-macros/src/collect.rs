@@ -73,9 +73,12 @@ pub fn expand(input: TokenStream) -> TokenStream {
         }
     };
 
-    let routes = unique.iter().map(|(path, _)| {
+    // A handler named with its module path keeps that path for the start-up table; a
+    // bare name adds nothing to the expansion.
+    let routes = unique.iter().map(|(path, name)| {
         let info = info(path);
-        quote_spanned!(path.span()=> #info::route())
+        let listed = (path.segments.len() > 1).then(|| quote!(.listed_as(#name)));
+        quote_spanned!(path.span()=> #info::route() #listed)
     });
     quote! {
         {
@@ -103,9 +106,13 @@ mod tests {
         );
         assert!(out.contains("__DUPLICATE . second == 2usize"), "{out}");
         assert!(
-            out.contains("< m :: c as :: httpserver :: __private :: RouteInfo > :: route ()"),
+            out.contains(
+                "< m :: c as :: httpserver :: __private :: RouteInfo > :: route () . listed_as (\"m::c\")"
+            ),
             "{out}"
         );
+        // A bare name adds nothing.
+        assert_eq!(out.matches("listed_as").count(), 1, "{out}");
 
         let out = expand(quote!()).to_string();
         assert!(!out.contains("Duplicate"), "{out}");

@@ -4,6 +4,7 @@
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::quote;
+use syn::ext::IdentExt;
 use syn::{Attribute, Item, ItemMod, LitStr, Meta};
 
 use httpserver_pattern as pattern;
@@ -59,12 +60,14 @@ fn expand_checked(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStre
         }
     }
     let prefix_value = prefix.value();
+    let module_name = module.ident.unraw().to_string();
     let doc = format!("The routes of this module under `{prefix_value}`, for `App::group`.");
     items.push(syn::parse_quote! {
         #[doc = #doc]
         #[allow(dead_code)]
         pub fn group() -> ::httpserver::Group {
             ::httpserver::Group::new(#prefix, ::httpserver::collect_routes![#(#handlers),*])
+                .listed_in(#module_name)
         }
     });
     Ok(quote!(#module))
@@ -164,7 +167,7 @@ mod tests {
         );
         assert!(out.contains("# [get (\"/admin/\")]"), "{out}");
         assert!(
-            out.contains(":: httpserver :: Group :: new (\"/admin\" , :: httpserver :: collect_routes ! [users , user , home])"),
+            out.contains(":: httpserver :: Group :: new (\"/admin\" , :: httpserver :: collect_routes ! [users , user , home]) . listed_in (\"admin\")"),
             "{out}"
         );
     }

@@ -74,6 +74,16 @@ impl Group {
         }
     }
 
+    /// Used by the generated code: the routes are the handlers of the module `module`
+    /// (their start-up table names them `module::handler`).
+    #[doc(hidden)]
+    pub fn listed_in(mut self, module: &'static str) -> Self {
+        for route in &mut self.routes {
+            route.listed_in(module);
+        }
+        self
+    }
+
     /// The prefix, e.g. `/members`.
     pub fn prefix(&self) -> &'static str {
         self.prefix

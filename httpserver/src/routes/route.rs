@@ -28,6 +28,9 @@ pub type HandlerFuture = futures_util::future::BoxFuture<'static, Response>;
 #[derive(Clone)]
 pub struct Route {
     name: Cow<'static, str>,
+    /// The handler as `collect_routes!` (or `#[group]`) listed it, with its module path
+    /// (`api::tasks::list`), when that differs from its name: for the start-up table.
+    listed: Option<Cow<'static, str>>,
     pattern: Cow<'static, str>,
     methods: &'static [&'static str],
     accepts: fn(&[&str]) -> bool,
@@ -90,6 +93,7 @@ impl Route {
     ) -> Self {
         Route {
             name: Cow::Borrowed(name),
+            listed: None,
             pattern: Cow::Borrowed(pattern),
             methods,
             accepts,
@@ -122,6 +126,7 @@ impl Route {
     ) -> Self {
         Route {
             name: name.into(),
+            listed: None,
             pattern: Cow::Owned(pattern),
             methods,
             accepts: |_| true,
@@ -136,6 +141,28 @@ impl Route {
     /// The handler's name, as written in the source (for logs and error messages).
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Used by the generated code: the handler as `collect_routes!` listed it, module path
+    /// included (`api::tasks::list`).
+    #[doc(hidden)]
+    pub fn listed_as(mut self, path: &'static str) -> Self {
+        self.listed = Some(Cow::Borrowed(path));
+        self
+    }
+
+    /// The route's handler in `module` (a `#[group]` module), unless it was listed with a
+    /// path already.
+    pub(crate) fn listed_in(&mut self, module: &str) {
+        if self.listed.is_none() {
+            self.listed = Some(Cow::Owned(format!("{module}::{}", self.name)));
+        }
+    }
+
+    /// The handler with its module path as it was listed, else its name: for the start-up
+    /// route table.
+    pub(crate) fn listed_name(&self) -> &str {
+        self.listed.as_deref().unwrap_or(&self.name)
     }
 
     /// The path pattern, such as `/users/<int:id>`.

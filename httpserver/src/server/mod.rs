@@ -188,7 +188,7 @@ fn log_start(core: &AppCore, addr: SocketAddr, https: bool) {
             "  {:<12} {:<40} {}",
             methods.join(","),
             pattern,
-            route.name()
+            route.listed_name()
         ));
     }
     // An app without a tracing subscriber would otherwise start in silence; say where it
