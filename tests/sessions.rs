@@ -730,3 +730,66 @@ async fn flashed_messages_are_shown_once(t: Transport) {
 }
 
 on_every_transport!(flashed_messages_are_shown_once);
+
+// ---------------------------------------------------------------------------------------
+// Hooks that take extractors, on every transport
+// ---------------------------------------------------------------------------------------
+
+#[derive(Clone)]
+struct Greeter(&'static str);
+
+#[get("/members/hello")]
+async fn member_hello(Ext(user): Ext<CurrentUser>) -> String {
+    user.0
+}
+
+/// A before hook takes the session, the app's state and the request as a handler does.
+async fn members_only(req: Request, session: Session, greeter: State<Greeter>) -> Option<Response> {
+    match session.get::<String>("user") {
+        Some(name) => {
+            req.set(CurrentUser(format!("{} {name}", greeter.0)));
+            None
+        }
+        None => Some(("log in first", 401).into_response()),
+    }
+}
+
+async fn hooks_take_extractors_as_handlers_do(t: Transport) {
+    let app = App::new()
+        .secret_key(KEY)
+        .state(Generations::default())
+        .state(Greeter("hello"))
+        .routes(collect_routes![sign_in, member_hello])
+        .before_request(members_only_unless_signing_in)
+        .access_log(false);
+    let client = Client::start(app, t).await;
+    let res = client.get("/members/hello").await;
+    assert_eq!(
+        (res.status, res.text()),
+        (401, "log in first".to_owned()),
+        "{t:?}"
+    );
+    let cookie = session_pair(&client.call("POST", "/sign-in/ann", "").await);
+    let res = client
+        .call_with("GET", "/members/hello", &[("cookie", &cookie)], "")
+        .await;
+    assert_eq!(
+        (res.status, res.text()),
+        (200, "hello ann".to_owned()),
+        "{t:?}"
+    );
+    client.stop().await;
+}
+
+async fn members_only_unless_signing_in(
+    req: Request,
+    session: Session,
+    greeter: State<Greeter>,
+) -> Option<Response> {
+    if req.path().starts_with("/sign-in/") {
+        return None;
+    }
+    members_only(req, session, greeter).await
+}
+
+on_every_transport!(hooks_take_extractors_as_handlers_do);

@@ -77,6 +77,7 @@ pub use response::{
     Json, Redirect, Response, Sse, StreamClosed, StreamingResponse,
 };
 pub use routes::group::Group;
+pub use routes::hooks::BeforeHookFn;
 pub use routes::route::Route;
 pub use service::AppService;
 pub use testing::{TestClient, TestMultipart, TestRequest, TestResponse, TestStream};

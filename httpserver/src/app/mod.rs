@@ -205,23 +205,44 @@ impl App {
     /// handler do not run. Requests refused before routing (a malformed head, a path that
     /// does not decode) skip it.
     ///
+    /// A hook takes extractors as a handler does (up to four: `Request`, `Session`,
+    /// `State<T>`, `Ext<T>`, your own [`FromRequest`](crate::FromRequest) types); an
+    /// extractor that fails answers with its error. See [`BeforeHookFn`](crate::BeforeHookFn).
+    ///
     /// ```
-    /// use httpserver::{App, Request, Response, IntoResponse};
+    /// use httpserver::{App, IntoResponse, Redirect, Request, Response, Session};
+    ///
     /// async fn auth_check(req: Request) -> Option<Response> {
     ///     if req.header("authorization").is_none() {
     ///         return Some(("unauthorized", 401).into_response());
     ///     }
     ///     None // go on to the handler
     /// }
-    /// let app = App::new().before_request(auth_check);
+    ///
+    /// #[derive(Clone)]
+    /// struct User(String);
+    ///
+    /// // The session and the request, extracted as for a handler.
+    /// async fn load_user(req: Request, session: Session) -> Option<Redirect> {
+    ///     match session.get::<String>("user") {
+    ///         Some(name) => {
+    ///             req.set(User(name)); // the handler takes it as Ext<User>
+    ///             None
+    ///         }
+    ///         None => Some(Redirect::to("/login")),
+    ///     }
+    /// }
+    ///
+    /// let app = App::new()
+    ///     .secret_key("a secret of at least 32 bytes, from the environment")
+    ///     .before_request(auth_check)
+    ///     .before_request(load_user);
     /// ```
-    pub fn before_request<F, Fut, R>(mut self, hook: F) -> Self
+    pub fn before_request<H, Args>(mut self, hook: H) -> Self
     where
-        F: Fn(Request) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Option<R>> + Send + 'static,
-        R: IntoResponse,
+        H: hooks::BeforeHookFn<Args>,
     {
-        self.before.push(hooks::before(hook));
+        self.before.push(hook.into_hook());
         self
     }
 

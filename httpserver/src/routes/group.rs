@@ -96,13 +96,11 @@ impl Group {
 
     /// Adds a hook that runs before each request to one of this group's routes, after the
     /// app's before hooks; see [`App::before_request`](crate::App::before_request).
-    pub fn before_request<F, Fut, R>(mut self, hook: F) -> Self
+    pub fn before_request<H, Args>(mut self, hook: H) -> Self
     where
-        F: Fn(Request) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Option<R>> + Send + 'static,
-        R: IntoResponse,
+        H: hooks::BeforeHookFn<Args>,
     {
-        self.hooks.before.push(hooks::before(hook));
+        self.hooks.before.push(hook.into_hook());
         self
     }
 

@@ -9,6 +9,7 @@ use futures_util::future::BoxFuture;
 
 use crate::error::catch_panic;
 
+use crate::extract::FromRequest;
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
 
@@ -19,17 +20,48 @@ pub(crate) type BeforeHook =
 pub(crate) type AfterHook =
     Arc<dyn Fn(Request, Response) -> BoxFuture<'static, Response> + Send + Sync>;
 
-pub(crate) fn before<F, Fut, R>(hook: F) -> BeforeHook
-where
-    F: Fn(Request) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Option<R>> + Send + 'static,
-    R: IntoResponse,
-{
-    Arc::new(move |req| {
-        let fut = hook(req);
-        Box::pin(async move { fut.await.map(IntoResponse::into_response) })
-    })
+/// A before-request hook: an async function of extractors, as a handler takes them
+/// (`Request`, `Session`, `State<T>`, `Ext<T>`, your own `FromRequest` types; up to four),
+/// answering `Some(response)` to stop the request there, or `None` to go on. An extractor
+/// that fails answers with its error, as it would for a handler.
+pub trait BeforeHookFn<Args>: Send + Sync + 'static {
+    #[doc(hidden)]
+    fn into_hook(self) -> BeforeHook;
 }
+
+macro_rules! before_hook_fn {
+    ($($arg:ident),+) => {
+        impl<F, Fut, R, $($arg,)+> BeforeHookFn<($($arg,)+)> for F
+        where
+            F: Fn($($arg),+) -> Fut + Send + Sync + 'static,
+            Fut: Future<Output = Option<R>> + Send + 'static,
+            R: IntoResponse,
+            $($arg: FromRequest + Send + 'static,)+
+        {
+            #[allow(non_snake_case)]
+            fn into_hook(self) -> BeforeHook {
+                let hook = Arc::new(self);
+                Arc::new(move |req: Request| {
+                    let hook = Arc::clone(&hook);
+                    Box::pin(async move {
+                        $(
+                            let $arg = match <$arg as FromRequest>::from_request(&req).await {
+                                Ok(value) => value,
+                                Err(e) => return Some(e.into_response()),
+                            };
+                        )+
+                        hook($($arg),+).await.map(IntoResponse::into_response)
+                    })
+                })
+            }
+        }
+    };
+}
+
+before_hook_fn!(A1);
+before_hook_fn!(A1, A2);
+before_hook_fn!(A1, A2, A3);
+before_hook_fn!(A1, A2, A3, A4);
 
 pub(crate) fn after<F, Fut, R>(hook: F) -> AfterHook
 where
