@@ -23,7 +23,9 @@ pub(crate) type AfterHook =
 /// A before-request hook: an async function of extractors, as a handler takes them
 /// (`Request`, `Session`, `State<T>`, `Ext<T>`, your own `FromRequest` types; up to four),
 /// answering `Some(response)` to stop the request there, or `None` to go on. An extractor
-/// that fails answers with its error, as it would for a handler.
+/// that fails answers with its error, as it would for a handler. A closure names its
+/// arguments' types (`|req: Request| async move { .. }`): they are what says which
+/// extractors to run.
 pub trait BeforeHookFn<Args>: Send + Sync + 'static {
     #[doc(hidden)]
     fn into_hook(self) -> BeforeHook;
