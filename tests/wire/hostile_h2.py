@@ -97,6 +97,13 @@ def exchange(sock, conn, stream_id, headers, data=None, end_with_data=True):
         # Within the peer's window: the cases send at most a few KiB.
         conn.send_data(stream_id, data, end_stream=end_with_data)
     sock.sendall(conn.data_to_send())
+    return read_answer(sock, conn, stream_id)
+
+
+def read_answer(sock, conn, stream_id, until_final=False):
+    """Reads what the server sends for `stream_id` until the stream ends, is reset, or the
+    connection ends; with `until_final`, only until the final status has arrived (for a
+    stream whose request body never comes)."""
     outcome = Outcome()
     while not outcome.done():
         try:
@@ -127,6 +134,8 @@ def exchange(sock, conn, stream_id, headers, data=None, end_with_data=True):
         pending = conn.data_to_send()
         if pending:
             sock.sendall(pending)
+        if until_final and outcome.status is not None and outcome.status >= 200:
+            break
     return outcome
 
 
@@ -229,7 +238,7 @@ def main():
                 # wait for the body; the final answer must come without it.
                 conn.send_headers(1, headers, end_stream=False)
                 sock.sendall(conn.data_to_send())
-                outcome = exchange_open(sock, conn, 1)
+                outcome = read_answer(sock, conn, 1, until_final=True)
             else:
                 outcome = exchange(sock, conn, 1, headers, body_data, end)
             got = outcome.text()
@@ -246,39 +255,6 @@ def main():
         results.append({"name": name, "rule": rule, "want": want, "got": got, "ok": ok})
     for result in results:
         print(json.dumps(result))
-
-
-def exchange_open(sock, conn, stream_id):
-    """Reads the answer to a stream whose HEADERS went out already."""
-    outcome = Outcome()
-    while not outcome.done():
-        try:
-            chunk = sock.recv(65536)
-        except (socket.timeout, TimeoutError):
-            break
-        if not chunk:
-            outcome.closed = True
-            break
-        for event in conn.receive_data(chunk):
-            if isinstance(event, h2.events.InformationalResponseReceived):
-                outcome.informational.append(int(dict(event.headers)[b":status"]))
-            elif isinstance(event, h2.events.ResponseReceived) and event.stream_id == stream_id:
-                outcome.status = int(dict(event.headers)[b":status"])
-            elif isinstance(event, h2.events.DataReceived):
-                conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
-            elif isinstance(event, h2.events.StreamEnded) and event.stream_id == stream_id:
-                outcome.ended = True
-            elif isinstance(event, h2.events.StreamReset) and event.stream_id == stream_id:
-                outcome.reset = code_name(event.error_code)
-            elif isinstance(event, h2.events.ConnectionTerminated):
-                outcome.goaway = code_name(event.error_code)
-        pending = conn.data_to_send()
-        if pending:
-            sock.sendall(pending)
-        # The final answer is all that is awaited: the request body never comes.
-        if outcome.status is not None and outcome.status >= 200:
-            break
-    return outcome
 
 
 if __name__ == "__main__":
