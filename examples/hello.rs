@@ -30,10 +30,16 @@ struct Stats {
 #[get("/")]
 async fn index(stats: State<Stats>, session: Session, req: Request) -> Html<String> {
     let visits = stats.visits.fetch_add(1, Ordering::Relaxed) + 1;
+    // Every form that posts carries the session's CSRF token: without it the app refuses
+    // the post (403) before the handler runs.
+    let csrf = match session.csrf_token() {
+        Ok(token) => format!(r#"<input type="hidden" name="csrf_token" value="{token}">"#),
+        Err(_) => String::new(),
+    };
     let signed_in = match session.get::<String>("user") {
         Some(user) => format!(
             "signed in as <b>{}</b> (an encrypted session cookie) \
-             <form method=\"post\" action=\"/logout\" style=\"display:inline\"><button>Log out</button></form>",
+             <form method=\"post\" action=\"/logout\" style=\"display:inline\">{csrf}<button>Log out</button></form>",
             html_escape(&user)
         ),
         None => "not signed in: use the form below".to_owned(),
@@ -88,12 +94,12 @@ async fn index(stats: State<Stats>, session: Session, req: Request) -> Html<Stri
 <p>Session: {signed_in}. Theme cookie: <b>{theme}</b>, set it to
 <a href="/theme/dark">dark</a> or <a href="/theme/light">light</a>.
 <code>cargo run --example login</code> has a whole login with a members-only group.</p>
-<form method="post" action="/login"><input name="user" value="ann"><button>POST /login</button></form>
+<form method="post" action="/login">{csrf}<input name="user" value="ann"><button>POST /login</button></form>
 <h2>Protocols</h2><p>This page came as {protocol}. The same port speaks HTTP/2 with prior
 knowledge: <code>curl --http2-prior-knowledge http://127.0.0.1:8000/hello</code>. With
 <code>TLS_CERT=cert.pem TLS_KEY=key.pem</code> set, the demo serves HTTPS instead, and ALPN
 offers HTTP/2 to browsers; <code>kill -HUP</code> reloads the certificate.</p>
-<form method="post" action="/shutdown"><button>Shut the server down gracefully</button></form>
+<form method="post" action="/shutdown">{csrf}<button>Shut the server down gracefully</button></form>
 "#
     ))
 }
@@ -457,6 +463,13 @@ mod tests {
             .text()
             .contains("not signed in"));
         let res = client.post("/login").form(&[("user", "ann")]).send().await;
+        assert_eq!(res.status(), 403, "no CSRF token: refused");
+        let res = client
+            .post("/login")
+            .form(&[("user", "ann")])
+            .with_csrf_token()
+            .send()
+            .await;
         assert_eq!(res.status(), 302);
         assert!(client
             .get("/")
@@ -471,7 +484,7 @@ mod tests {
             .await
             .text()
             .contains("Theme cookie: <b>dark</b>"));
-        client.post("/logout").send().await;
+        client.post("/logout").with_csrf_token().send().await;
         assert!(client
             .get("/")
             .send()

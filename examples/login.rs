@@ -4,7 +4,9 @@
 //! ```text
 //! APP_SECRET=$(head -c 48 /dev/urandom | base64) cargo run --example login
 //! # then, in a browser: http://127.0.0.1:8005 (users: ann / secret-ann, bob / secret-bob)
-//! curl -i -c jar -b jar -d 'name=ann&password=secret-ann' localhost:8005/login
+//! # curl, as a browser does it: the form's page first, for its CSRF token
+//! TOKEN=$(curl -s -c jar localhost:8005/ | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p')
+//! curl -i -c jar -b jar -d "csrf_token=$TOKEN&name=ann&password=secret-ann" localhost:8005/login
 //! curl -i -c jar -b jar localhost:8005/members/
 //! ```
 
@@ -53,20 +55,29 @@ fn page(title: &str, body: &str) -> Html<String> {
     ))
 }
 
-fn login_form(message: &str) -> String {
+/// The hidden field that carries the session's CSRF token in every form that posts.
+fn csrf_field(session: &Session) -> Result<String, HttpError> {
+    Ok(format!(
+        "<input type=\"hidden\" name=\"csrf_token\" value=\"{}\">",
+        session.csrf_token()?
+    ))
+}
+
+fn login_form(message: &str, session: &Session) -> Result<String, HttpError> {
     let action = url_for!(login);
-    format!(
+    let csrf = csrf_field(session)?;
+    Ok(format!(
         "<p id=\"message\">{message}</p>\
-         <form method=\"post\" action=\"{action}\">\
+         <form method=\"post\" action=\"{action}\">{csrf}\
          <label>Name <input name=\"name\" id=\"name\"></label> \
          <label>Password <input name=\"password\" id=\"password\" type=\"password\"></label> \
          <button id=\"submit\">Log in</button></form>"
-    )
+    ))
 }
 
 #[get("/")]
-async fn index(session: Session) -> Html<String> {
-    match session.get::<String>("user") {
+async fn index(session: Session) -> Result<Html<String>, HttpError> {
+    Ok(match session.get::<String>("user") {
         Some(name) => page(
             "Welcome back",
             &format!(
@@ -74,8 +85,8 @@ async fn index(session: Session) -> Html<String> {
                 url_for!(members::home)
             ),
         ),
-        None => page("Log in", &login_form("")),
-    }
+        None => page("Log in", &login_form("", &session)?),
+    })
 }
 
 #[post("/login")]
@@ -85,7 +96,7 @@ async fn login(
     Form(form): Form<Login>,
 ) -> Result<Response, HttpError> {
     if !users.check(&form.name, &form.password) {
-        let body = login_form("Wrong name or password.");
+        let body = login_form("Wrong name or password.", &session)?;
         return Ok((page("Log in", &body), 401).into_response());
     }
     session.insert("user", &form.name)?;
@@ -115,23 +126,24 @@ async fn load_user(req: Request) -> Option<Response> {
 
 #[group("/members")]
 pub mod members {
-    use httpserver::{get, url_for, Ext, Html, Json};
+    use httpserver::{get, url_for, Ext, Html, HttpError, Json, Session};
     use serde_json::{json, Value};
 
     use super::User;
 
     #[get("/")]
-    pub async fn home(Ext(user): Ext<User>) -> Html<String> {
-        super::page(
+    pub async fn home(Ext(user): Ext<User>, session: Session) -> Result<Html<String>, HttpError> {
+        Ok(super::page(
             "Members",
             &format!(
                 "<p id=\"greeting\">Hello, {}!</p><p><a href=\"{}\">Your notes</a></p>\
-                 <form method=\"post\" action=\"{}\"><button id=\"logout\">Log out</button></form>",
+                 <form method=\"post\" action=\"{}\">{}<button id=\"logout\">Log out</button></form>",
                 user.name,
                 url_for!(notes),
-                url_for!(super::logout)
+                url_for!(super::logout),
+                super::csrf_field(&session)?,
             ),
-        )
+        ))
     }
 
     #[get("/notes")]
@@ -149,9 +161,28 @@ fn secret() -> String {
     })
 }
 
+/// Every 403 as a page: a form refused by the CSRF check (from another site, or older
+/// than the last login) says so, instead of a bare "Forbidden".
+async fn forbidden(_req: Request, error: HttpError) -> Response {
+    let body = format!(
+        "<p id=\"refused\">{}</p><p><a href=\"{}\">Start again</a></p>",
+        escape_html(error.message()),
+        url_for!(index)
+    );
+    (page("Refused", &body), 403).into_response()
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 pub fn app(secret: &str) -> App {
     App::new()
         .secret_key(secret)
+        .error_handler(403, forbidden)
         .state(Users::demo())
         .routes(collect_routes![index, login, logout])
         .group(members::group().before_request(load_user))
@@ -165,9 +196,20 @@ fn main() -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::app;
+    use httpserver::TestClient;
     use serde_json::Value;
 
     const SECRET: &str = "a test secret that is at least 32 bytes long";
+
+    /// The CSRF token of the first form on the page at `path`, as a browser would send it.
+    async fn form_token(client: &TestClient, path: &str) -> String {
+        let page = client.get(path).send().await.text();
+        let after = page
+            .split("name=\"csrf_token\" value=\"")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no CSRF field on {path}: {page}"));
+        after.split('"').next().unwrap_or_default().to_owned()
+    }
 
     #[tokio::test]
     async fn login_members_logout() {
@@ -176,11 +218,45 @@ mod tests {
         let res = client.get("/members/").send().await;
         assert_eq!(res.status(), 302);
         assert_eq!(res.header("location"), Some("/"));
-        assert!(client.get("/").send().await.text().contains("<form"));
+        let token = form_token(&client, "/").await;
+
+        let forged = client
+            .post("/login")
+            .form(&[("name", "ann"), ("password", "secret-ann")])
+            .send()
+            .await;
+        assert_eq!(forged.status(), 403, "no token: refused before the handler");
+        assert!(
+            forged
+                .text()
+                .contains("CSRF check failed: the CSRF token is missing"),
+            "the app's 403 page says why: {}",
+            forged.text()
+        );
+        let cross_site = client
+            .post("/login")
+            .header("sec-fetch-site", "cross-site")
+            .form(&[
+                ("csrf_token", &*token),
+                ("name", "ann"),
+                ("password", "secret-ann"),
+            ])
+            .send()
+            .await;
+        assert_eq!(
+            cross_site.status(),
+            403,
+            "another site's form, even with a token"
+        );
+        assert!(cross_site.text().contains("comes from another site"));
 
         let wrong = client
             .post("/login")
-            .form(&[("name", "ann"), ("password", "nope")])
+            .form(&[
+                ("csrf_token", &*token),
+                ("name", "ann"),
+                ("password", "nope"),
+            ])
             .send()
             .await;
         assert_eq!(wrong.status(), 401);
@@ -188,7 +264,11 @@ mod tests {
 
         let ok = client
             .post("/login")
-            .form(&[("name", "ann"), ("password", "secret-ann")])
+            .form(&[
+                ("csrf_token", &*token),
+                ("name", "ann"),
+                ("password", "secret-ann"),
+            ])
             .send()
             .await;
         assert_eq!(ok.status(), 302);
@@ -207,7 +287,12 @@ mod tests {
             .header("set-cookie")
             .is_none());
 
-        let out = client.post("/logout").send().await;
+        let token = form_token(&client, "/members/").await;
+        let out = client
+            .post("/logout")
+            .form(&[("csrf_token", &*token)])
+            .send()
+            .await;
         assert_eq!(out.status(), 302);
         assert_eq!(client.cookie("session"), None, "logout removes the cookie");
         assert_eq!(client.get("/members/").send().await.status(), 302);
@@ -216,9 +301,14 @@ mod tests {
     #[tokio::test]
     async fn a_session_from_another_key_is_no_login() {
         let client = app(SECRET).test_client();
+        let token = form_token(&client, "/").await;
         client
             .post("/login")
-            .form(&[("name", "bob"), ("password", "secret-bob")])
+            .form(&[
+                ("csrf_token", &*token),
+                ("name", "bob"),
+                ("password", "secret-bob"),
+            ])
             .send()
             .await;
         let stolen = client.cookie("session").expect("logged in");

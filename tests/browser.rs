@@ -274,6 +274,43 @@ fn tail(text: &str) -> String {
     lines[lines.len().saturating_sub(20)..].join("\n")
 }
 
+/// Another site's page (the test server under another host name: `localhost` is not
+/// `127.0.0.1` to a browser) that posts the login form to the app as soon as it loads:
+/// a forged login.
+fn forging_page(target: &str) -> String {
+    format!(
+        r#"<!doctype html><html><body><form id="f" method="post" action="{target}">
+<input name="name" value="ann"><input name="password" value="secret-ann"></form>
+<script>document.getElementById("f").submit();</script></body></html>"#
+    )
+}
+
+#[httpserver::get("/__forger/<path:target>")]
+async fn forger(target: String) -> httpserver::Html<String> {
+    httpserver::Html(forging_page(&format!("http://{target}")))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_sees_a_cross_site_form_refused_by_the_apps_403_page() {
+    let app = login_example::app("a browser test secret of at least 32 bytes")
+        .routes(httpserver::collect_routes![forger]);
+    let server = TestServer::start(app).await;
+    let port = server.addr.port();
+    // Served from localhost, posting to 127.0.0.1: two sites to the browser.
+    let url = format!("http://localhost:{port}/__forger/127.0.0.1:{port}/login");
+
+    let page = run_page(url, 10_000).await;
+    let (dom, context) = (&page.dom, || page.context());
+    assert!(
+        dom.contains(
+            "CSRF check failed: the request comes from another site (Sec-Fetch-Site: cross-site)"
+        ),
+        "the forged post reaches the app's 403 page, which says why\n{}",
+        context()
+    );
+    server.stop().await.unwrap();
+}
+
 /// A page that drives the login example in a same-origin frame, as a user would: it fills
 /// in and submits the form, then reports what the members' page says and opens another
 /// members' page with the session cookie the browser kept.

@@ -91,7 +91,7 @@ fn session_app(keys: &[&str]) -> App {
 async fn login_flow_and_an_unchanged_session_sends_no_cookie() {
     let client = session_app(&[KEY]).test_client();
     assert_eq!(client.get("/me").send().await.status(), 401);
-    let res = client.post("/login/ann").send().await;
+    let res = client.post("/login/ann").with_csrf_token().send().await;
     let set = res.header("set-cookie").expect("a session cookie");
     assert!(
         set.starts_with("session=") && set.contains("HttpOnly") && set.contains("SameSite=Lax")
@@ -110,12 +110,13 @@ async fn login_flow_and_an_unchanged_session_sends_no_cookie() {
     // Logging in again as the same user changes nothing: no cookie.
     assert!(client
         .post("/login/ann")
+        .with_csrf_token()
         .send()
         .await
         .header("set-cookie")
         .is_none());
 
-    let out = client.post("/logout").send().await;
+    let out = client.post("/logout").with_csrf_token().send().await;
     assert!(out
         .header("set-cookie")
         .unwrap_or_default()
@@ -126,7 +127,7 @@ async fn login_flow_and_an_unchanged_session_sends_no_cookie() {
 #[tokio::test]
 async fn tampered_foreign_and_garbage_cookies_read_as_empty() {
     let client = session_app(&[KEY]).test_client();
-    client.post("/login/ann").send().await;
+    client.post("/login/ann").with_csrf_token().send().await;
     let sealed = client.cookie("session").expect("sealed");
 
     let fresh = session_app(&[KEY]).test_client().keep_cookies(false);
@@ -167,13 +168,13 @@ async fn tampered_foreign_and_garbage_cookies_read_as_empty() {
 #[tokio::test]
 async fn rotated_keys_open_old_sessions_and_seal_with_the_new_key() {
     let before = session_app(&[OLD_KEY]).test_client();
-    before.post("/login/ann").send().await;
+    before.post("/login/ann").with_csrf_token().send().await;
     let old_cookie = before.cookie("session").expect("sealed with the old key");
 
     let rotated = session_app(&[KEY, OLD_KEY]).test_client();
     rotated.set_cookie(Cookie::new("session", old_cookie));
     assert_eq!(rotated.get("/me").send().await.text(), "ann");
-    rotated.post("/login/bob").send().await;
+    rotated.post("/login/bob").with_csrf_token().send().await;
     let new_cookie = rotated.cookie("session").expect("sealed with the new key");
 
     let only_new = session_app(&[KEY]).test_client();
@@ -189,7 +190,7 @@ async fn an_expired_session_reads_as_empty_even_if_the_client_keeps_it() {
     let app =
         session_app(&[KEY]).session_cookie(SessionCookie::new().max_age(Duration::from_secs(1)));
     let client = app.test_client();
-    let res = client.post("/login/ann").send().await;
+    let res = client.post("/login/ann").with_csrf_token().send().await;
     assert!(res
         .header("set-cookie")
         .unwrap_or_default()
@@ -216,7 +217,7 @@ async fn cookie_name_secure_and_same_site_are_configurable() {
             .same_site(SameSite::Strict),
     );
     let client = app.test_client();
-    let set = client.post("/login/ann").send().await;
+    let set = client.post("/login/ann").with_csrf_token().send().await;
     let set = set.header("set-cookie").unwrap_or_default().to_owned();
     assert!(set.starts_with("sid="), "{set}");
     assert!(
@@ -234,9 +235,9 @@ async fn logged<F: std::future::Future>(f: F) -> (F::Output, String) {
 #[tokio::test]
 async fn a_session_too_large_for_a_cookie_is_a_500_the_log_names() {
     let client = session_app(&[KEY]).test_client();
-    let (ok, _) = logged(client.post("/big/2000").send()).await;
+    let (ok, _) = logged(client.post("/big/2000").with_csrf_token().send()).await;
     assert_eq!(ok.status(), 200);
-    let (res, log) = logged(client.post("/big/5000").send()).await;
+    let (res, log) = logged(client.post("/big/5000").with_csrf_token().send()).await;
     assert_eq!(res.status(), 500);
     assert!(res.header("set-cookie").is_none());
     assert!(
@@ -330,7 +331,7 @@ async fn hooks_and_handlers_share_one_session_and_hand_over_values() {
     assert!(log.contains("no hook set a value of that type"), "{log}");
     assert!(log.contains("CurrentUser"), "{log}");
 
-    client.post("/login/ann").send().await;
+    client.post("/login/ann").with_csrf_token().send().await;
     assert_eq!(client.get("/visits").send().await.text(), "5 visits by ann");
     assert_eq!(client.get("/whoami").send().await.text(), "ann");
 }
@@ -601,7 +602,7 @@ fn revocable_app(check: bool) -> App {
     let generations = Generations::default();
     let app = App::new()
         .secret_key(KEY)
-        .routes(collect_routes![sign_in, sign_out, who])
+        .routes(collect_routes![sign_in, sign_out, who, csrf_token])
         .state(generations.clone())
         .access_log(false);
     if !check {
@@ -627,6 +628,40 @@ fn session_pair(res: &HttpResponse) -> String {
     set_cookie.split(';').next().unwrap_or_default().to_owned()
 }
 
+#[get("/csrf-token")]
+async fn csrf_token(session: Session) -> Result<String, HttpError> {
+    session.csrf_token()
+}
+
+/// Posts as a page's script does on a first visit: the token from `GET /csrf-token` (which
+/// starts the session that holds its secret), then the post with that session's cookie
+/// and the token in `X-CSRF-Token`.
+async fn post_from_fresh_session(client: &Client, path: &str) -> HttpResponse {
+    let res = client.get("/csrf-token").await;
+    let (cookie, token) = (session_pair(&res), res.text());
+    post_with_session(client, path, &cookie, &token).await
+}
+
+/// Posts with the session `cookie` and its CSRF `token`.
+async fn post_with_session(client: &Client, path: &str, cookie: &str, token: &str) -> HttpResponse {
+    client
+        .call_with(
+            "POST",
+            path,
+            &[("cookie", cookie), ("x-csrf-token", token)],
+            "",
+        )
+        .await
+}
+
+/// A CSRF token of the session in `cookie` (which already holds a secret).
+async fn token_of(client: &Client, cookie: &str) -> String {
+    client
+        .call_with("GET", "/csrf-token", &[("cookie", cookie)], "")
+        .await
+        .text()
+}
+
 async fn who_with(client: &Client, cookie: &str) -> String {
     client
         .call_with("GET", "/who", &[("cookie", cookie)], "")
@@ -638,7 +673,7 @@ async fn who_with(client: &Client, cookie: &str) -> String {
 /// or with a longer Path) does not log the user out: each is tried.
 async fn the_first_session_cookie_that_unseals_wins(t: Transport) {
     let client = Client::start(revocable_app(false), t).await;
-    let pair = session_pair(&client.call("POST", "/sign-in/ann", "").await);
+    let pair = session_pair(&post_from_fresh_session(&client, "/sign-in/ann").await);
     assert_eq!(who_with(&client, &pair).await, "ann");
     let planted = format!("session=garbage; {pair}");
     assert_eq!(who_with(&client, &planted).await, "ann", "{t:?}");
@@ -652,10 +687,9 @@ async fn the_first_session_cookie_that_unseals_wins(t: Transport) {
 async fn a_session_check_revokes_a_copied_cookie_at_logout(t: Transport) {
     for check in [false, true] {
         let client = Client::start(revocable_app(check), t).await;
-        let copied = session_pair(&client.call("POST", "/sign-in/ann", "").await);
-        let res = client
-            .call_with("POST", "/sign-out", &[("cookie", &copied)], "")
-            .await;
+        let copied = session_pair(&post_from_fresh_session(&client, "/sign-in/ann").await);
+        let token = token_of(&client, &copied).await;
+        let res = post_with_session(&client, "/sign-out", &copied, &token).await;
         assert_eq!(res.text(), "signed out");
         let replay = client
             .call_with("GET", "/who", &[("cookie", &copied)], "")
@@ -667,7 +701,7 @@ async fn a_session_check_revokes_a_copied_cookie_at_logout(t: Transport) {
                 "the revoked cookie is removed: {replay:?}"
             );
             // Signing in again starts a session of the new generation.
-            let fresh = session_pair(&client.call("POST", "/sign-in/ann", "").await);
+            let fresh = session_pair(&post_from_fresh_session(&client, "/sign-in/ann").await);
             assert_eq!(who_with(&client, &fresh).await, "ann");
         } else {
             assert_eq!(replay.text(), "ann", "{t:?}: no check, no revocation");
@@ -706,10 +740,10 @@ async fn tasks_page(session: Session) -> String {
 async fn flashed_messages_are_shown_once(t: Transport) {
     let app = App::new()
         .secret_key(KEY)
-        .routes(collect_routes![new_task, tasks_page])
+        .routes(collect_routes![new_task, tasks_page, csrf_token])
         .access_log(false);
     let client = Client::start(app, t).await;
-    let res = client.call("POST", "/tasks/new", "").await;
+    let res = post_from_fresh_session(&client, "/tasks/new").await;
     res.assert_status(302);
     let cookie = session_pair(&res);
     let shown = client
@@ -759,7 +793,7 @@ async fn hooks_take_extractors_as_handlers_do(t: Transport) {
         .secret_key(KEY)
         .state(Generations::default())
         .state(Greeter("hello"))
-        .routes(collect_routes![sign_in, member_hello])
+        .routes(collect_routes![sign_in, member_hello, csrf_token])
         .before_request(members_only_unless_signing_in)
         .access_log(false);
     let client = Client::start(app, t).await;
@@ -769,7 +803,7 @@ async fn hooks_take_extractors_as_handlers_do(t: Transport) {
         (401, "log in first".to_owned()),
         "{t:?}"
     );
-    let cookie = session_pair(&client.call("POST", "/sign-in/ann", "").await);
+    let cookie = session_pair(&post_from_fresh_session(&client, "/sign-in/ann").await);
     let res = client
         .call_with("GET", "/members/hello", &[("cookie", &cookie)], "")
         .await;
@@ -786,7 +820,7 @@ async fn members_only_unless_signing_in(
     session: Session,
     greeter: State<Greeter>,
 ) -> Option<Response> {
-    if req.path().starts_with("/sign-in/") {
+    if req.path().starts_with("/sign-in/") || req.path() == "/csrf-token" {
         return None;
     }
     members_only(req, session, greeter).await

@@ -77,6 +77,8 @@ pub struct RouteArgs {
     /// when the routes are collected (a constant, or read from configuration); the
     /// compiler checks its type where it is written.
     pub max_body_size: Option<Expr>,
+    /// `csrf = false`: the route is exempt from the CSRF check.
+    pub csrf_exempt: bool,
     pub errors: Vec<syn::Error>,
 }
 
@@ -85,6 +87,7 @@ pub fn parse_args(kind: Kind, tokens: TokenStream) -> RouteArgs {
         path: None,
         methods: Vec::new(),
         max_body_size: None,
+        csrf_exempt: false,
         errors: Vec::new(),
     };
     let parser = |input: ParseStream| parse_into(kind, input, &mut args);
@@ -105,8 +108,10 @@ fn parse_into(kind: Kind, input: ParseStream, args: &mut RouteArgs) -> syn::Resu
         path,
         methods,
         max_body_size,
+        csrf_exempt,
         errors,
     } = args;
+    let mut csrf_key: Option<Ident> = None;
     let attr = kind.attr_name();
     let missing_path = || {
         syn::Error::new(
@@ -197,6 +202,23 @@ fn parse_into(kind: Kind, input: ParseStream, args: &mut RouteArgs) -> syn::Resu
                 }
                 *max_body_size = Some(value);
             }
+            (_, "csrf") => {
+                if csrf_key.is_some() {
+                    errors.push(syn::Error::new(key.span(), "`csrf` is given twice"));
+                    continue;
+                }
+                csrf_key = Some(key);
+                match &value {
+                    Expr::Lit(syn::ExprLit {
+                        lit: Lit::Bool(b), ..
+                    }) => *csrf_exempt = !b.value,
+                    _ => errors.push(syn::Error::new_spanned(
+                        &value,
+                        "`csrf` takes `false` (exempt the route from the CSRF check) or \
+                         `true` (the default)",
+                    )),
+                }
+            }
             (Kind::Fixed { attr, method }, "methods") => {
                 errors.push(syn::Error::new(
                     key.span(),
@@ -207,7 +229,7 @@ fn parse_into(kind: Kind, input: ParseStream, args: &mut RouteArgs) -> syn::Resu
                 ));
             }
             (Kind::Route, other) => {
-                let hint = match suggest::closest(other, ["methods", "max_body_size"]) {
+                let hint = match suggest::closest(other, ["methods", "max_body_size", "csrf"]) {
                     Some(s) => format!(" (did you mean `{s}`?)"),
                     None => String::new(),
                 };
@@ -215,13 +237,13 @@ fn parse_into(kind: Kind, input: ParseStream, args: &mut RouteArgs) -> syn::Resu
                     key.span(),
                     format!(
                         "unknown argument `{other}`{hint}; #[route] takes the path, and \
-                         optionally `methods = [..]` and `max_body_size = ..`, e.g. {}",
+                         optionally `methods = [..]`, `max_body_size = ..` and `csrf = false`, e.g. {}",
                         kind.example()
                     ),
                 ));
             }
             (Kind::Fixed { .. }, other) => {
-                let hint = match suggest::closest(other, ["max_body_size"]) {
+                let hint = match suggest::closest(other, ["max_body_size", "csrf"]) {
                     Some(s) => format!(" (did you mean `{s}`?)"),
                     None => String::new(),
                 };
@@ -229,7 +251,7 @@ fn parse_into(kind: Kind, input: ParseStream, args: &mut RouteArgs) -> syn::Resu
                     key.span(),
                     format!(
                         "unknown argument `{other}`{hint}; #[{attr}] takes the path, and \
-                         optionally `max_body_size = ..` (bytes), e.g. {}",
+                         optionally `max_body_size = ..` (bytes) and `csrf = false`, e.g. {}",
                         kind.example()
                     ),
                 ));
@@ -424,7 +446,8 @@ mod tests {
 
         let a = parse_args(GET, quote!("/items", type = 1));
         assert!(messages(&a)[0].starts_with(
-            "unknown argument `type`; #[get] takes the path, and optionally `max_body_size = ..`"
+            "unknown argument `type`; #[get] takes the path, and optionally `max_body_size = ..` \
+             (bytes) and `csrf = false`"
         ));
 
         let a = parse_args(
@@ -444,6 +467,24 @@ mod tests {
         );
         assert!(a.errors.is_empty());
         assert!(a.max_body_size.is_some());
+    }
+
+    #[test]
+    fn csrf_takes_a_bool_once() {
+        let a = parse_args(GET, quote!("/hook", csrf = false));
+        assert!(a.errors.is_empty() && a.csrf_exempt);
+        let a = parse_args(GET, quote!("/hook", csrf = true));
+        assert!(a.errors.is_empty() && !a.csrf_exempt);
+        let a = parse_args(GET, quote!("/hook", csrf = "off"));
+        assert!(messages(&a)[0].starts_with("`csrf` takes `false`"));
+        let a = parse_args(GET, quote!("/hook", csrf = false, csrf = false));
+        assert!(messages(&a)[0].starts_with("`csrf` is given twice"));
+        let a = parse_args(GET, quote!("/hook", csr = false));
+        assert!(
+            messages(&a)[0].contains("(did you mean `csrf`?)"),
+            "{:?}",
+            messages(&a)
+        );
     }
 
     #[test]

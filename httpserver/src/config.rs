@@ -32,6 +32,7 @@ pub(crate) struct Config {
     pub(crate) reuse_port: bool,
     pub(crate) trusted_proxies: crate::protocol::forwarded::TrustedProxies,
     pub(crate) multipart: MultipartLimits,
+    pub(crate) csrf: Csrf,
     #[cfg(feature = "ws")]
     pub(crate) ws_max_message_size: usize,
 }
@@ -57,6 +58,7 @@ impl Default for Config {
             reuse_port: false,
             trusted_proxies: crate::protocol::forwarded::TrustedProxies::default(),
             multipart: MultipartLimits::default(),
+            csrf: Csrf::new(),
             #[cfg(feature = "ws")]
             ws_max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
         }
@@ -91,3 +93,98 @@ pub(crate) struct FramingLimits {
     /// The most parts in one body.
     pub(crate) parts: usize,
 }
+
+/// Protection against cross-site request forgery: another site making a visitor's browser
+/// post a form to this app, riding on the visitor's session cookie. On by default in every
+/// app with a [`secret_key`](crate::App::secret_key) (an app without one has no session to
+/// ride on); set with [`App::csrf`](crate::App::csrf).
+///
+/// **What is checked.** A request with an unsafe method (`POST`, `PUT`, `PATCH`,
+/// `DELETE`) whose body a browser could send from another site without asking first: a
+/// form (`application/x-www-form-urlencoded`, `multipart/form-data`), `text/plain`, or no
+/// `Content-Type`. JSON and other types need a CORS preflight cross-site, which this app
+/// never grants unless told to, so they are not checked. Two checks, both before the
+/// handler runs:
+///
+/// 1. **Where it comes from.** A browser says so in `Sec-Fetch-Site` (every current
+///    browser): `same-origin` and `none` (typed in, a bookmark) pass; `same-site` (a
+///    sibling subdomain) and `cross-site` are refused. Without it, an `Origin` header must
+///    name this host (the request's `Host`); `Origin: null` is refused. Origins you
+///    [`trust`](Csrf::trust_origin) pass either way. A client that sends neither (curl, a
+///    script) goes on to the token.
+/// 2. **The token.** The session's token ([`Session::csrf_token`](crate::Session::csrf_token),
+///    `{{ csrf_token() }}` in templates) must come back in the `X-CSRF-Token` header or
+///    the `csrf_token` form field. In a `multipart/form-data` form, put the field first
+///    (right after `<form>`): it is read before the handler sees the body, and the check
+///    reads no further than the first part.
+///
+/// A refused request is a 403 whose message says which check failed; it goes through the
+/// app's error handlers like any other 403, so a page can explain it. An endpoint that
+/// authenticates otherwise (an API key, a webhook signature) opts out with `csrf = false`
+/// on its route attribute, or [`Group::without_csrf`](crate::Group::without_csrf).
+///
+/// **Trust.** The check trusts the browser: `Sec-Fetch-Site` and `Origin` are set by the
+/// browser and cannot be changed by a page's script, which is what a forgery is made of.
+/// Any non-browser client can send any header; it gets nothing from that, as it has no
+/// victim's cookie to ride on.
+///
+/// ```
+/// use httpserver::{App, Csrf};
+///
+/// // Behind a proxy that serves the app under another name, or for a sibling
+/// // subdomain you trust:
+/// let app = App::new()
+///     .secret_key("a secret of at least 32 bytes, from the environment")
+///     .csrf(Csrf::new().trust_origin("https://admin.example.com"));
+/// // An app whose sessions are only read, never posted to (rarely right):
+/// let api = App::new()
+///     .secret_key("a secret of at least 32 bytes, from the environment")
+///     .csrf(Csrf::disabled());
+/// ```
+#[derive(Debug, Clone)]
+pub struct Csrf {
+    pub(crate) enabled: bool,
+    /// Lowercase `scheme://host[:port]`, as browsers write `Origin`.
+    pub(crate) trusted_origins: Vec<String>,
+}
+
+impl Default for Csrf {
+    fn default() -> Self {
+        Csrf::new()
+    }
+}
+
+impl Csrf {
+    /// The default: on, trusting no other origin.
+    pub fn new() -> Self {
+        Csrf {
+            enabled: true,
+            trusted_origins: Vec::new(),
+        }
+    }
+
+    /// Off: no request is checked. Every form that changes something is then open to
+    /// forgery unless the app checks it itself.
+    pub fn disabled() -> Self {
+        Csrf {
+            enabled: false,
+            trusted_origins: Vec::new(),
+        }
+    }
+
+    /// Accepts requests from `origin` (`https://admin.example.com`, as a browser writes
+    /// the `Origin` header: scheme, host, and port if it is not the default) as if they
+    /// came from this app. They still need the token.
+    pub fn trust_origin(mut self, origin: impl Into<String>) -> Self {
+        let origin = origin.into();
+        self.trusted_origins
+            .push(origin.trim_end_matches('/').to_ascii_lowercase());
+        self
+    }
+}
+
+/// The form field that carries the CSRF token.
+pub const CSRF_FIELD: &str = "csrf_token";
+
+/// The header that carries the CSRF token, for scripts.
+pub const CSRF_HEADER: &str = "x-csrf-token";

@@ -50,6 +50,8 @@ pub mod router;
 mod routes;
 mod server;
 mod service;
+#[cfg(feature = "templates")]
+pub mod templates;
 mod testing;
 #[cfg(feature = "tls")]
 mod tls;
@@ -62,6 +64,7 @@ pub mod __private;
 
 pub use app::env::{listen_addr, ENV_VARIABLES};
 pub use app::App;
+pub use config::{Csrf, CSRF_FIELD, CSRF_HEADER};
 pub use error::{abort, BoxError, Context, Error, HttpError, IntoStatusCode, OrAbort};
 pub use extract::multipart::{Field, Multipart};
 pub use extract::session::{Flash, Session, SessionCookie};

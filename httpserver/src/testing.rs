@@ -11,6 +11,7 @@ use http_body_util::{BodyExt, Full};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::extract::session::SessionKeys;
 use crate::pipeline::dispatch::Entry;
 use crate::pipeline::stack::Stack;
 use crate::response::Body;
@@ -179,6 +180,52 @@ impl TestRequest {
             self.target = format!("{}{sep}{encoded}", self.target);
         }
         self
+    }
+
+    /// Sends the session's CSRF token in the `X-CSRF-Token` header, as a page's script
+    /// does with the token it was served: the request passes the app's CSRF check (see
+    /// [`Csrf`](crate::Csrf)) with the check left on. A client without a session gets one,
+    /// kept in its cookies, as a first visit to a form would give it.
+    ///
+    /// Panics if the app has no secret key or the client keeps no cookies: there is then
+    /// no session to hold a token.
+    ///
+    /// ```
+    /// use httpserver::{collect_routes, post, App};
+    ///
+    /// #[post("/tasks")]
+    /// async fn create() -> &'static str {
+    ///     "created"
+    /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let client = App::new()
+    ///     .secret_key("a secret of at least 32 bytes, from the environment")
+    ///     .routes(collect_routes![create])
+    ///     .test_client();
+    /// assert_eq!(client.post("/tasks").send().await.status(), 403);
+    /// assert_eq!(client.post("/tasks").with_csrf_token().send().await.text(), "created");
+    /// # });
+    /// ```
+    pub fn with_csrf_token(self) -> Self {
+        let Some(keys) = self.stack.core.handle.state_arc::<SessionKeys>() else {
+            panic!("with_csrf_token: the app has no secret key, so no session holds a token");
+        };
+        let Some(jar) = self.jar.clone() else {
+            panic!("with_csrf_token: this client keeps no cookies, so no session holds a token");
+        };
+        let (token, set_cookie) = {
+            let jar = lock(&jar);
+            let sealed = jar.get(keys.cookie_name()).map(|c| c.value().to_owned());
+            keys.csrf_token_for(sealed.as_deref())
+                .unwrap_or_else(|| panic!("with_csrf_token: no token could be made"))
+        };
+        if let Some(set_cookie) = set_cookie {
+            if let Ok(cookie) = Cookie::parse(set_cookie) {
+                lock(&jar).add(cookie);
+            }
+        }
+        self.header(crate::config::CSRF_HEADER, &token)
     }
 
     /// Sets a JSON body and `Content-Type: application/json`.

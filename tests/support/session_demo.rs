@@ -32,11 +32,17 @@ async fn big(bytes: usize, session: Session) -> Result<&'static str, HttpError> 
     Ok("stored")
 }
 
+/// The session's CSRF token, for clients that post from scripts.
+#[get("/csrf-token")]
+async fn csrf_token(session: Session) -> Result<String, HttpError> {
+    session.csrf_token()
+}
+
 /// The app, sealing with the first of `keys`.
 pub fn app(keys: &[&str]) -> App {
     App::new()
         .secret_keys(keys.iter().copied())
-        .routes(collect_routes![login, me, logout, big])
+        .routes(collect_routes![login, me, logout, big, csrf_token])
 }
 
 /// Only `GET /me`, for start-up checks.

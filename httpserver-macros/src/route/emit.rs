@@ -190,6 +190,7 @@ fn route_fn(func: &HandlerFn, route: &Route) -> TokenStream {
         let limit = quote_spanned!(expr.span()=> let __max_body_size: usize = #expr;);
         quote!(.with_max_body_size({ #limit __max_body_size }))
     });
+    let csrf = route.csrf_exempt.then(|| quote!(.without_csrf()));
     // By the extractor's own word, not its type's name: an alias or a wrapper of
     // `BodyStream` streams too.
     let handle = handle_fn(func, route, &mut items);
@@ -206,6 +207,7 @@ fn route_fn(func: &HandlerFn, route: &Route) -> TokenStream {
             )
             #needing
             #body_limit
+            #csrf
         }
     }
 }

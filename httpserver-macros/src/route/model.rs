@@ -14,6 +14,8 @@ pub struct Route {
     pub methods: Vec<&'static str>,
     /// `max_body_size = EXPR`, if given.
     pub max_body_size: Option<syn::Expr>,
+    /// `csrf = false` was given.
+    pub csrf_exempt: bool,
     /// The arguments in signature order, each with where its value comes from.
     pub args: Vec<BoundArg>,
 }

@@ -67,6 +67,7 @@ pub fn route(func: &HandlerFn, attr: RouteArgs) -> Result<Route, Failed> {
             pattern,
             methods: attr.methods,
             max_body_size: attr.max_body_size,
+            csrf_exempt: attr.csrf_exempt,
             args: args
                 .into_iter()
                 .zip(sources)

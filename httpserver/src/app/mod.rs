@@ -44,6 +44,8 @@ pub struct App {
     after: Vec<AfterHook>,
     errors: ErrorHandlers,
     config: Config,
+    #[cfg(feature = "templates")]
+    templates: Option<crate::templates::Templates>,
     secret_keys: Vec<Vec<u8>>,
     session_cookie: SessionCookie,
     session_check: Option<crate::extract::session::SessionCheck>,
@@ -68,6 +70,8 @@ impl App {
             after: Vec::new(),
             errors: ErrorHandlers::default(),
             config: Config::default(),
+            #[cfg(feature = "templates")]
+            templates: None,
             secret_keys: Vec::new(),
             session_cookie: SessionCookie::new(),
             session_check: None,
@@ -160,6 +164,8 @@ impl App {
 
     /// The app's own check of every non-empty session as it is read: a session for which
     /// `check` answers `false` reads as empty, and its cookie is removed from the browser.
+    /// A session that holds nothing but its CSRF secret (a visitor who has only seen a
+    /// form) is not checked.
     ///
     /// A cookie session lives in the browser, not on the server, so a logout alone cannot
     /// revoke it: a copy of the cookie taken before the logout still unseals until its
@@ -195,6 +201,27 @@ impl App {
         self.session_check = Some(Arc::new(move |req: &Request, session: &Session| {
             Box::pin(check(req, session)) as futures_util::future::BoxFuture<'static, bool>
         }));
+        self
+    }
+
+    /// The app's templates (feature `templates`): a directory, or [`Templates`] with
+    /// options. Read and checked when the app starts: a syntax error, or a `url_for`
+    /// naming no route, stops it with the template's name and line. See
+    /// [`templates`](crate::templates).
+    ///
+    /// [`Templates`]: crate::templates::Templates
+    #[cfg(feature = "templates")]
+    pub fn templates(mut self, templates: impl Into<crate::templates::Templates>) -> Self {
+        self.templates = Some(templates.into());
+        self
+    }
+
+    /// How forms are protected against cross-site request forgery (see [`Csrf`]): on by
+    /// default once the app has a secret key.
+    ///
+    /// [`Csrf`]: crate::Csrf
+    pub fn csrf(mut self, csrf: crate::config::Csrf) -> Self {
+        self.config.csrf = csrf;
         self
     }
 

@@ -120,6 +120,15 @@ impl App {
             state.insert(TypeId::of::<SessionKeys>(), Arc::new(keys));
         }
         check_state(&self.routes, &state).map_err(invalid)?;
+        #[cfg(feature = "templates")]
+        if let Some(templates) = self.templates {
+            let engine = crate::templates::TemplateEngine::start(templates, &self.routes)
+                .map_err(invalid)?;
+            state.insert(
+                TypeId::of::<crate::templates::TemplateEngine>(),
+                Arc::new(engine),
+            );
+        }
         let state = Arc::new(state);
         // A handle given out before serving reaches this app's state too; the first app
         // started from it wins there. The requests' own handle is this app's alone, so

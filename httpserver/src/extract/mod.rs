@@ -1,6 +1,7 @@
 //! Extractors: handler arguments that are not path parameters, built from the request;
 //! among them the session and multipart bodies.
 
+pub(crate) mod csrf_token;
 pub(crate) mod multipart;
 pub(crate) mod session;
 

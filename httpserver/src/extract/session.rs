@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::HttpError;
+use crate::extract::csrf_token;
 use crate::extract::FromRequest;
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
@@ -200,6 +201,35 @@ impl SessionKeys {
         }
     }
 
+    /// The session cookie's name.
+    pub(crate) fn cookie_name(&self) -> &str {
+        &self.cookie.name
+    }
+
+    /// For the test client: a CSRF token of the session sealed in `sealed` (or of a new
+    /// session), and the `Set-Cookie` value to keep when the session had to change to hold
+    /// a new secret. `None` if the random source fails or the session cannot be sealed.
+    pub(crate) fn csrf_token_for(&self, sealed: Option<&str>) -> Option<(String, Option<String>)> {
+        let mut values = sealed
+            .and_then(|value| self.unseal(value))
+            .map(|payload| payload.values)
+            .unwrap_or_default();
+        let stored = values
+            .get(CSRF_SECRET)
+            .and_then(Value::as_str)
+            .and_then(csrf_token::decode_secret);
+        let (secret, set_cookie) = match stored {
+            Some(secret) => (secret, None),
+            None => {
+                let secret = csrf_token::new_secret()?;
+                let encoded = csrf_token::encode_secret(&secret);
+                values.insert(CSRF_SECRET.to_owned(), Value::String(encoded));
+                (secret, Some(self.seal(&values).ok()?))
+            }
+        };
+        Some((csrf_token::masked_token(&secret)?, set_cookie))
+    }
+
     /// Whether an unchanged session is sealed anew: once half its lifetime has passed (or
     /// it was sealed without an expiry, before sessions had one).
     fn needs_refresh(&self, expires: Option<u64>) -> bool {
@@ -307,7 +337,8 @@ fn unix_now() -> u64 {
 ///     .routes(collect_routes![login, me]);
 /// let client = app.test_client(); // keeps cookies, as a browser does
 /// assert_eq!(client.get("/me").send().await.status(), 401);
-/// client.post("/login/ann").send().await;
+/// // A form's post carries the session's CSRF token (see `Csrf`), as this helper does.
+/// client.post("/login/ann").with_csrf_token().send().await;
 /// assert_eq!(client.get("/me").send().await.text(), "ann");
 /// # });
 /// ```
@@ -402,7 +433,7 @@ impl Session {
     ///     .secret_key("a secret of at least 32 bytes, from the environment")
     ///     .routes(httpserver::collect_routes![create, list])
     ///     .test_client();
-    /// client.post("/tasks").send().await;
+    /// client.post("/tasks").with_csrf_token().send().await;
     /// assert_eq!(client.get("/tasks").send().await.text(), "[success] Task saved");
     /// assert_eq!(client.get("/tasks").send().await.text(), ""); // shown once
     /// # });
@@ -439,6 +470,83 @@ impl Session {
     }
 }
 
+impl Session {
+    /// A token that proves a form was served by this app to this session: put it in every
+    /// form that posts (`<input type="hidden" name="csrf_token" value="...">`) or send it
+    /// in the `X-CSRF-Token` header from scripts. The app refuses an unsafe request whose
+    /// token is missing or wrong (see [`Csrf`](crate::Csrf)). Templates get it as
+    /// `{{ csrf_token() }}`.
+    ///
+    /// The session keeps one secret (made on first use); each call masks it afresh, so
+    /// every page carries different bytes. Fails with a 500 only if the operating
+    /// system's random source fails.
+    ///
+    /// ```
+    /// use httpserver::{get, post, App, Form, Session};
+    ///
+    /// #[get("/note")]
+    /// async fn form(session: Session) -> Result<String, httpserver::HttpError> {
+    ///     let token = session.csrf_token()?;
+    ///     Ok(format!(r#"<form method="post"><input type="hidden" name="csrf_token" value="{token}">..."#))
+    /// }
+    ///
+    /// #[post("/note")]
+    /// async fn save(form: Form<std::collections::HashMap<String, String>>) -> String {
+    ///     format!("saved {}", form["text"])
+    /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let client = App::new()
+    ///     .secret_key("a secret of at least 32 bytes, from the environment")
+    ///     .routes(httpserver::collect_routes![form, save])
+    ///     .test_client();
+    /// // Without the token: refused before the handler runs.
+    /// assert_eq!(client.post("/note").form(&[("text", "hi")]).send().await.status(), 403);
+    /// // The form's token, as a browser would send it back.
+    /// let page = client.get("/note").send().await.text();
+    /// let token = page.split("value=\"").nth(1).unwrap().split('"').next().unwrap();
+    /// let res = client.post("/note").form(&[("csrf_token", token), ("text", "hi")]).send().await;
+    /// assert_eq!(res.text(), "saved hi");
+    /// # });
+    /// ```
+    pub fn csrf_token(&self) -> Result<String, HttpError> {
+        let secret = match self.csrf_secret() {
+            Some(secret) => secret,
+            None => {
+                let secret = csrf_token::new_secret().ok_or_else(random_source_failed)?;
+                let mut data = self.data();
+                data.values.insert(
+                    CSRF_SECRET.to_owned(),
+                    Value::String(csrf_token::encode_secret(&secret)),
+                );
+                data.changed = true;
+                secret
+            }
+        };
+        csrf_token::masked_token(&secret).ok_or_else(random_source_failed)
+    }
+
+    fn holds_more_than_csrf_secret(&self) -> bool {
+        self.data().values.keys().any(|key| key != CSRF_SECRET)
+    }
+
+    /// The session's CSRF secret, if a token was ever made for it.
+    pub(crate) fn csrf_secret(&self) -> Option<csrf_token::CsrfSecret> {
+        match self.data().values.get(CSRF_SECRET) {
+            Some(Value::String(stored)) => csrf_token::decode_secret(stored),
+            _ => None,
+        }
+    }
+}
+
+fn random_source_failed() -> HttpError {
+    tracing::error!("the operating system's random source failed; no CSRF token can be made");
+    HttpError::new(500, "Internal Server Error")
+}
+
+/// The session key that holds the CSRF secret.
+const CSRF_SECRET: &str = "_csrf";
+
 /// The session key that holds the flashed messages.
 const FLASHES: &str = "_flashes";
 
@@ -473,7 +581,9 @@ impl FromRequest for Session {
         };
         let session = keys.open(req);
         if let Some(check) = &keys.check {
-            if !session.is_empty() && !check(req, &session).await {
+            // A session that holds only its CSRF secret is no login: an anonymous
+            // visitor's form page, which the app's check would otherwise revoke.
+            if session.holds_more_than_csrf_secret() && !check(req, &session).await {
                 // Revoked: read as empty, and the browser's cookie is removed.
                 session.clear();
             }

@@ -13,6 +13,7 @@ use http::{Method, StatusCode};
 use crate::error::{catch_panic, BoxError, Failure, HttpError};
 use crate::pipeline::access_log;
 use crate::pipeline::core::{methods_text, AppCore};
+use crate::pipeline::csrf;
 use crate::protocol::body::{pending, PendingBody};
 use crate::protocol::forwarded::ClientView;
 use crate::protocol::head_check::{check_head, check_head_and_host};
@@ -209,6 +210,10 @@ async fn dispatch(core: &AppCore, incoming: Incoming) -> (Response, bool) {
     if response.failure().is_some() {
         let failed = describe_failure(response.failure());
         response = Box::pin(core.errors.settle(&request, response)).await;
+        if response.is_deferred() {
+            // An error handler's page may be made with the request too (a template).
+            response = Box::pin(response.resolve(&request)).await;
+        }
         if let Some(failed) = failed {
             log_failure(handler_name, &failed, response.status());
         }
@@ -234,6 +239,12 @@ async fn run_route(
     pending: Option<PendingBody>,
 ) -> (Response, bool) {
     let Some(body) = pending else {
+        // No body: the token can only be in the header.
+        if csrf::applies(&core.config.csrf, core.sessions, route, request) {
+            if let Err(refused) = csrf::check_read(&core.config.csrf, request).await {
+                return (refused.into_response(), false);
+            }
+        }
         return (run_handler(route, request.clone()).await, false);
     };
     let limit = route.max_body_size().unwrap_or(core.config.max_body_size);
@@ -244,9 +255,16 @@ async fn run_route(
         // the client has already said is too large.
         return (BodyError::TooLarge.into_http_error().into_response(), true);
     }
+    let csrf_applies = csrf::applies(&config.csrf, core.sessions, route, request);
     if route.streams_body() {
         let idle = config.body_timeout;
-        request.set_body_stream(BodyStream::new(body, declared, limit, idle));
+        let mut stream = BodyStream::new(body, declared, limit, idle);
+        if csrf_applies {
+            if let Err(refused) = csrf::check_streamed(&config.csrf, request, &mut stream).await {
+                return (refused.into_response(), true);
+            }
+        }
+        request.set_body_stream(stream);
         let response = run_handler(route, request.clone()).await;
         return (response, request.body_left_unread());
     }
@@ -258,6 +276,11 @@ async fn run_route(
         Err(e) => (e.into_http_error().into_response(), true),
         Ok(bytes) => {
             request.set_body(bytes);
+            if csrf_applies {
+                if let Err(refused) = csrf::check_read(&config.csrf, request).await {
+                    return (refused.into_response(), false);
+                }
+            }
             (run_handler(route, request.clone()).await, false)
         }
     }

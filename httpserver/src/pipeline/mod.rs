@@ -4,6 +4,7 @@
 
 pub(crate) mod access_log;
 pub(crate) mod core;
+pub(crate) mod csrf;
 pub(crate) mod dispatch;
 pub mod layer;
 pub(crate) mod stack;

@@ -203,12 +203,22 @@ pub fn push_static(url: &mut String, text: &str) {
 
 /// Appends `/` and the value of a one-segment parameter (`/` inside it is encoded).
 pub fn push_segment<A: ?Sized>(url: &mut String, value: &UrlArg<A>) {
-    url.push('/');
-    url.extend(utf8_percent_encode(&value.text, SEGMENT));
+    push_segment_text(url, &value.text);
 }
 
 /// Appends `/` and the value of a `<path:..>` parameter, keeping its slashes.
 pub fn push_path<A: ?Sized>(url: &mut String, value: &UrlArg<A>) {
+    push_path_text(url, &value.text);
+}
+
+/// [`push_segment`] for a value known only as text (a template's `url_for`).
+pub(crate) fn push_segment_text(url: &mut String, text: &str) {
     url.push('/');
-    url.extend(utf8_percent_encode(&value.text, PATH));
+    url.extend(utf8_percent_encode(text, SEGMENT));
+}
+
+/// [`push_path`] for a value known only as text.
+pub(crate) fn push_path_text(url: &mut String, text: &str) {
+    url.push('/');
+    url.extend(utf8_percent_encode(text, PATH));
 }

@@ -47,6 +47,9 @@ pub struct BodyStream {
     /// Set once the body has been read to its end, so that the connection can carry
     /// another request.
     finished: Arc<AtomicBool>,
+    /// Chunks read ahead before the handler (the CSRF check reads a form's first field),
+    /// handed out again first.
+    replay: std::collections::VecDeque<Bytes>,
 }
 
 impl BodyStream {
@@ -67,6 +70,15 @@ impl BodyStream {
             // A declared length over the limit fails at the first read, before any byte.
             received: if declared_too_large { usize::MAX } else { 0 },
             finished: Arc::new(AtomicBool::new(false)),
+            replay: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// Puts chunks read ahead back in front of the stream, in order: the handler reads
+    /// the body whole, as if nobody had looked.
+    pub(crate) fn put_back(&mut self, chunks: Vec<Bytes>) {
+        for chunk in chunks.into_iter().rev() {
+            self.replay.push_front(chunk);
         }
     }
 
@@ -101,6 +113,9 @@ impl Stream for BodyStream {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
+        if let Some(chunk) = this.replay.pop_front() {
+            return Poll::Ready(Some(Ok(chunk)));
+        }
         if this.body.is_some() && this.received > this.limit {
             return this.fail(BodyError::TooLarge);
         }
@@ -203,6 +218,21 @@ mod tests {
             stream.next().await.unwrap().unwrap_err().status().as_u16(),
             413
         );
+    }
+
+    #[tokio::test]
+    async fn chunks_put_back_come_first_and_in_order() {
+        let mut stream = BodyStream::new(chunks(3, 2), None, 100, Duration::from_secs(5));
+        let first = stream.next().await.unwrap().unwrap();
+        let second = stream.next().await.unwrap().unwrap();
+        stream.put_back(vec![first.clone(), second.clone()]);
+        let mut all = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            all.push(chunk.unwrap());
+        }
+        assert_eq!(all.len(), 3);
+        assert_eq!((&all[0], &all[1]), (&first, &second));
+        assert!(stream.finished_flag().load(Ordering::Acquire));
     }
 
     #[tokio::test(start_paused = true)]

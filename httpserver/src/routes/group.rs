@@ -94,6 +94,14 @@ impl Group {
         &self.routes
     }
 
+    /// Exempts every route of the group from the CSRF check: for a JSON API whose clients
+    /// authenticate with a token in a header rather than the session cookie. See
+    /// [`Csrf`](crate::Csrf) and [`Route::without_csrf`].
+    pub fn without_csrf(mut self) -> Self {
+        self.routes = self.routes.into_iter().map(Route::without_csrf).collect();
+        self
+    }
+
     /// Adds a hook that runs before each request to one of this group's routes, after the
     /// app's before hooks; see [`App::before_request`](crate::App::before_request).
     pub fn before_request<H, Args>(mut self, hook: H) -> Self

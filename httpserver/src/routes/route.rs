@@ -42,6 +42,8 @@ pub struct Route {
     max_body_size: Option<usize>,
     /// Whether the handler takes the body as a stream (`BodyStream`, `Multipart`).
     streams_body: bool,
+    /// Whether unsafe requests to it are checked for forgery (see [`crate::Csrf`]).
+    csrf_checked: bool,
 }
 
 /// What a route's handler needs the app to have before it can start: a `State<T>`'s `T`,
@@ -102,6 +104,7 @@ impl Route {
             group_hooks: None,
             max_body_size: None,
             streams_body: false,
+            csrf_checked: true,
         }
     }
 
@@ -135,6 +138,7 @@ impl Route {
             group_hooks: None,
             max_body_size: None,
             streams_body: false,
+            csrf_checked: true,
         }
     }
 
@@ -191,6 +195,31 @@ impl Route {
     /// The route's own body limit, if it has one (else the app's applies).
     pub fn max_body_size(&self) -> Option<usize> {
         self.max_body_size
+    }
+
+    /// Exempts the route from the CSRF check (`csrf = false` on its attribute), for an
+    /// endpoint that authenticates its callers otherwise (an API key, a webhook's
+    /// signature) and is never posted to by a browser carrying the session cookie.
+    ///
+    /// ```
+    /// use httpserver::{collect_routes, post};
+    ///
+    /// #[post("/hooks/payment", csrf = false)]
+    /// async fn payment_webhook(req: httpserver::Request) -> &'static str {
+    ///     "ok" // check the sender's signature over req.body() here
+    /// }
+    ///
+    /// assert!(!collect_routes![payment_webhook][0].csrf_checked());
+    /// ```
+    pub fn without_csrf(mut self) -> Self {
+        self.csrf_checked = false;
+        self
+    }
+
+    /// Whether unsafe requests to this route are checked for forgery (the default), or
+    /// it was exempted with [`without_csrf`](Route::without_csrf).
+    pub fn csrf_checked(&self) -> bool {
+        self.csrf_checked
     }
 
     pub(crate) fn streams_body(&self) -> bool {
