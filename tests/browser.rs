@@ -2,7 +2,9 @@
 //! `EventSource` must receive the server's events and write them into the DOM; and it logs
 //! in through the form of `examples/login.rs`, keeping the session cookie like any browser;
 //! uploads a file through the form of `examples/upload.rs`; and two pages of
-//! `examples/chat.rs` talk to each other over WebSockets.
+//! `examples/chat.rs` talk to each other over WebSockets; and on the board of
+//! `examples/board.rs` it registers, adds a task through one page's form and sees it
+//! appear live in another page.
 //!
 //! Needs Chromium at /usr/bin/chromium (Debian: `apt-get install -y chromium`); without
 //! it this test fails and says so.
@@ -31,6 +33,10 @@ mod upload_example;
 #[allow(dead_code)]
 #[path = "../examples/chat.rs"]
 mod chat_example;
+
+#[allow(dead_code)]
+#[path = "../examples/board.rs"]
+mod board_example;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -477,4 +483,86 @@ async fn two_chat_pages_exchange_messages_over_websockets() {
         context()
     );
     server.stop().await.unwrap();
+}
+
+/// Drives the board in two same-origin frames, as two tabs of one user: frame A registers
+/// and stays on the task list (its WebSocket open); once A's live feed is on, frame B
+/// opens the list and adds a task through its form; A must show the task without a
+/// reload. Then A is closed, so the page's network settles.
+const BOARD_DRIVER: &str = r#"<!doctype html><html><body><div id="result">pending</div>
+<iframe id="a" src="/register"></iframe><iframe id="b"></iframe>
+<script>
+const a = document.getElementById("a"), b = document.getElementById("b");
+const result = document.getElementById("result");
+const title = "Buy milk, said Chromium <b>";
+const finish = (text) => { result.textContent = text; a.src = "about:blank"; result.setAttribute("data-done", "1"); };
+const poll = (check, then, tries) => {
+  if (check()) return then();
+  if (tries <= 0) return finish("timed out: " + (a.contentDocument ? a.contentDocument.body.innerText : "no page"));
+  setTimeout(() => poll(check, then, tries - 1), 100);
+};
+let stepA = 0, stepB = 0;
+a.onload = () => {
+  const doc = a.contentDocument;
+  if (stepA === 0) {
+    stepA = 1;
+    doc.getElementById("name").value = "chromium";
+    doc.getElementById("password").value = "a long password";
+    doc.getElementById("submit").click();
+  } else if (stepA === 1) {
+    stepA = 2;
+    const status = () => doc.getElementById("live-status").textContent;
+    poll(() => status() === "Live updates: on", () => { b.src = "/tasks/"; }, 100);
+  }
+};
+b.onload = () => {
+  const doc = b.contentDocument;
+  if (stepB === 0) {
+    stepB = 1;
+    doc.getElementById("title").value = title;
+    doc.getElementById("add").click();
+  } else if (stepB === 1) {
+    stepB = 2;
+    const flash = doc.querySelector(".flash") ? doc.querySelector(".flash").textContent : "none";
+    const list = () => a.contentDocument.getElementById("tasks").innerText;
+    poll(() => list().includes(title), () => finish("flash=[" + flash + "] live=[" + list() + "]"), 100);
+  }
+};
+</script></body></html>"#;
+
+#[httpserver::get("/__board_driver")]
+async fn board_driver() -> httpserver::Html<&'static str> {
+    httpserver::Html(BOARD_DRIVER)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_adds_a_task_on_the_board_and_another_page_sees_it_live() {
+    let data = std::env::temp_dir().join(format!("board-browser-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let app = board_example::app("the board's browser test secret, 32+ bytes", &data)
+        .await
+        .expect("the board starts")
+        .routes(httpserver::collect_routes![board_driver]);
+    let server = TestServer::start(app).await;
+    let url = format!("http://{}/__board_driver", server.addr);
+
+    let page = run_page(url, 20_000).await;
+    let (dom, context) = (&page.dom, || page.context());
+    assert!(
+        dom.contains("data-done=\"1\""),
+        "the board run did not finish\n{}",
+        context()
+    );
+    assert!(
+        dom.contains("flash=[Added “Buy milk, said Chromium &lt;b&gt;”.]"),
+        "the adding page shows the flash\n{}",
+        context()
+    );
+    assert!(
+        dom.contains("live=[Buy milk, said Chromium &lt;b&gt; by chromium"),
+        "the other page shows the task, as text, without a reload\n{}",
+        context()
+    );
+    server.stop().await.unwrap();
+    let _ = std::fs::remove_dir_all(&data);
 }

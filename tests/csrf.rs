@@ -20,6 +20,11 @@ async fn create_note(req: Request) -> String {
     format!("created {}", req.text().unwrap_or_default())
 }
 
+#[httpserver::delete("/notes/<int:id>")]
+async fn delete_note(id: i64) -> String {
+    format!("deleted {id}")
+}
+
 #[post("/upload")]
 async fn upload(mut form: Multipart) -> Result<String, HttpError> {
     let mut names = Vec::new();
@@ -55,7 +60,13 @@ fn app(csrf: Csrf) -> App {
     App::new()
         .secret_key(KEY)
         .csrf(csrf)
-        .routes(collect_routes![csrf_token, create_note, upload, webhook])
+        .routes(collect_routes![
+            csrf_token,
+            create_note,
+            delete_note,
+            upload,
+            webhook
+        ])
         .group(api::group().without_csrf())
         .error_handler(403, forbidden)
         .access_log(false)
@@ -114,7 +125,17 @@ async fn a_form_post_needs_the_sessions_token(t: Transport) {
         assert_eq!(res.status, 403, "{t:?} {content_type}");
     }
     let res = post(&client, "/notes", &[("cookie", &cookie)], "").await;
-    assert_eq!(res.status, 403, "{t:?} no content type");
+    assert_eq!(res.status, 403, "{t:?} a POST with no content type");
+    // PUT, PATCH and DELETE need a CORS preflight cross-origin unless their body is
+    // form-like.
+    let res = client
+        .call_with("DELETE", "/notes/1", &[("cookie", &cookie)], "")
+        .await;
+    assert_eq!(res.text(), "deleted 1", "{t:?} DELETE without a body type");
+    let res = client
+        .call_with("DELETE", "/notes/1", &with_cookie, "")
+        .await;
+    assert_eq!(res.status, 403, "{t:?} DELETE with a form type");
 
     // JSON needs a CORS preflight cross-site: not checked.
     let json = [

@@ -101,10 +101,10 @@ pub(crate) struct FramingLimits {
 ///
 /// **What is checked.** A request with an unsafe method (`POST`, `PUT`, `PATCH`,
 /// `DELETE`) whose body a browser could send from another site without asking first: a
-/// form (`application/x-www-form-urlencoded`, `multipart/form-data`), `text/plain`, or no
-/// `Content-Type`. JSON and other types need a CORS preflight cross-site, which this app
-/// never grants unless told to, so they are not checked. Two checks, both before the
-/// handler runs:
+/// form (`application/x-www-form-urlencoded`, `multipart/form-data`), `text/plain`, or a
+/// `POST` with no `Content-Type`. JSON and other types, and `PUT`/`PATCH`/`DELETE` without
+/// a body type, need a CORS preflight cross-site, which this app never grants unless told
+/// to, so they are not checked. Two checks, both before the handler runs:
 ///
 /// 1. **Where it comes from.** A browser says so in `Sec-Fetch-Site` (every current
 ///    browser): `same-origin` and `none` (typed in, a bookmark) pass; `same-site` (a

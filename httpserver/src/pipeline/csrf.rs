@@ -31,10 +31,13 @@ pub(crate) fn applies(csrf: &Csrf, sessions: bool, route: &Route, request: &Requ
         && sendable_cross_site(request)
 }
 
-/// What a form or `fetch` on another site can send without a CORS preflight.
+/// What a form or `fetch` on another site can send without a CORS preflight: a form-like
+/// body, or a `POST` with no type at all (a `fetch` of an untyped blob). `PUT`, `PATCH`
+/// and `DELETE` always need a preflight cross-origin, so without a body type they are
+/// left to CORS, which grants nothing unless the app says so.
 fn sendable_cross_site(request: &Request) -> bool {
     match content_type_essence(request) {
-        None => true,
+        None => request.method() == Method::POST,
         Some(essence) => matches!(
             essence.as_str(),
             "application/x-www-form-urlencoded" | "multipart/form-data" | "text/plain"
