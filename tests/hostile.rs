@@ -361,9 +361,15 @@ async fn a_client_still_sending_a_body_over_the_limit_reads_the_413() {
 /// An uploader reads its answer once the upload is sent: the lingering close reads all of
 /// a 200 MiB upload to an 8 MiB route (bounded by time, not bytes), so the client that wrote
 /// it all still reads its 413. Under a bound of 8 MiB in bytes it got a reset instead.
+/// The wait between reads is raised from 5 s to 60 s: on a loaded machine this client's
+/// writes can stall that long, and the bound under test is the byte bound, not that one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_many_times_the_limit_still_reads_its_413() {
-    let server = TestServer::start(hostile_app().max_body_size(8 * 1024 * 1024)).await;
+    let app = hostile_app()
+        .max_body_size(8 * 1024 * 1024)
+        .linger_timeout(Duration::from_secs(60))
+        .linger_time(Duration::from_secs(120));
+    let server = TestServer::start(app).await;
     for len in [9 * 1024 * 1024, 200 * 1024 * 1024] {
         assert_eq!(
             upload_over_the_limit_reads_413(&server, len).await,
