@@ -8,6 +8,8 @@
 # round, each N and each framework in turn rebuilds the app crate alone (debug,
 # CARGO_INCREMENTAL=0) and records wall seconds and peak RSS (GNU time: the largest process
 # of the build, i.e. rustc). Prints the medians and the ratios against axum and actix-web.
+# `httpserver-openapi` is the httpserver app with the "openapi" feature on (what the
+# route descriptions cost); add it to FRAMEWORKS to measure it.
 # Knobs (environment): SIZES ("100 500 2000"), ROUNDS (3), FRAMEWORKS, LTO_SIZE (empty: skip;
 # else also a release build with fat LTO of that many routes, per framework), RESULTS
 # (print the table of an earlier run's results.tsv and stop).
@@ -83,7 +85,7 @@ export CARGO_TARGET_DIR="$work/target"
 export CARGO_INCREMENTAL=0
 cat >"$work/Cargo.toml" <<TOML
 [workspace]
-members = ["httpserver", "axum", "actix"]
+members = ["httpserver", "httpserver-openapi", "axum", "actix"]
 resolver = "2"
 
 # The LTO figure: what a user who asks for the smallest, fastest binary pays.
@@ -92,11 +94,12 @@ lto = "fat"
 TOML
 declare -A DEPS=(
     [httpserver]="httpserver = { path = \"$root/httpserver\" }"
+    [httpserver-openapi]="httpserver = { path = \"$root/httpserver\", features = [\"openapi\"] }"
     [axum]='axum = "0.8"
 tokio = { version = "1", features = ["rt-multi-thread", "net", "macros"] }'
     [actix]='actix-web = { version = "4", default-features = false, features = ["macros"] }'
 )
-for fw in httpserver axum actix; do
+for fw in httpserver httpserver-openapi axum actix; do
     mkdir -p "$work/$fw/src"
     cat >"$work/$fw/Cargo.toml" <<TOML
 [package]
@@ -111,8 +114,8 @@ ${DEPS[$fw]}
 TOML
 done
 
-generate() { # framework n
-    python3 "$here/gen.py" "$1" "$2" >"$work/$1/src/main.rs.new"
+generate() { # framework n (httpserver-openapi: the httpserver app, with the feature on)
+    python3 "$here/gen.py" "${1%-openapi}" "$2" >"$work/$1/src/main.rs.new"
     mv "$work/$1/src/main.rs.new" "$work/$1/src/main.rs"
     touch "$work/$1/src/main.rs"
 }
@@ -120,7 +123,7 @@ generate() { # framework n
 # Dependencies first, so that each measurement is the app crate alone. (Every member of the
 # workspace needs a main.rs, measured or not.)
 echo "prebuilding dependencies ..." >&2
-for fw in httpserver axum actix; do generate "$fw" 2; done
+for fw in httpserver httpserver-openapi axum actix; do generate "$fw" 2; done
 for fw in $FRAMEWORKS; do
     (cd "$work" && cargo build --quiet -p "app-$fw")
     [ -z "$LTO_SIZE" ] || (cd "$work" && cargo build --quiet --release -p "app-$fw")

@@ -79,6 +79,11 @@ pub struct RouteArgs {
     pub max_body_size: Option<Expr>,
     /// `csrf = false`: the route is exempt from the CSRF check.
     pub csrf_exempt: bool,
+    /// `openapi = false`: the route is left out of the API document.
+    pub openapi_hidden: bool,
+    /// `responses = [(201, "Created"), (404, "No such task")]`: the statuses the API
+    /// document lists, each with its description.
+    pub responses: Vec<(u16, String)>,
     pub errors: Vec<syn::Error>,
 }
 
@@ -88,6 +93,8 @@ pub fn parse_args(kind: Kind, tokens: TokenStream) -> RouteArgs {
         methods: Vec::new(),
         max_body_size: None,
         csrf_exempt: false,
+        openapi_hidden: false,
+        responses: Vec::new(),
         errors: Vec::new(),
     };
     let parser = |input: ParseStream| parse_into(kind, input, &mut args);
@@ -109,9 +116,13 @@ fn parse_into(kind: Kind, input: ParseStream, args: &mut RouteArgs) -> syn::Resu
         methods,
         max_body_size,
         csrf_exempt,
+        openapi_hidden,
+        responses,
         errors,
     } = args;
     let mut csrf_key: Option<Ident> = None;
+    let mut openapi_key: Option<Ident> = None;
+    let mut responses_key: Option<Ident> = None;
     let attr = kind.attr_name();
     let missing_path = || {
         syn::Error::new(
@@ -219,6 +230,32 @@ fn parse_into(kind: Kind, input: ParseStream, args: &mut RouteArgs) -> syn::Resu
                     )),
                 }
             }
+            (_, "openapi") => {
+                if openapi_key.replace(key.clone()).is_some() {
+                    errors.push(syn::Error::new(key.span(), "`openapi` is given twice"));
+                    continue;
+                }
+                match &value {
+                    Expr::Lit(syn::ExprLit {
+                        lit: Lit::Bool(b), ..
+                    }) => *openapi_hidden = !b.value,
+                    _ => errors.push(syn::Error::new_spanned(
+                        &value,
+                        "`openapi` takes `false` (leave the route out of the API document) \
+                         or `true` (the default)",
+                    )),
+                }
+            }
+            (_, "responses") => {
+                if responses_key.replace(key.clone()).is_some() {
+                    errors.push(syn::Error::new(
+                        key.span(),
+                        "`responses` is given twice; list every status in one `responses = [..]`",
+                    ));
+                    continue;
+                }
+                *responses = parse_responses(&value, errors);
+            }
             (Kind::Fixed { attr, method }, "methods") => {
                 errors.push(syn::Error::new(
                     key.span(),
@@ -229,7 +266,10 @@ fn parse_into(kind: Kind, input: ParseStream, args: &mut RouteArgs) -> syn::Resu
                 ));
             }
             (Kind::Route, other) => {
-                let hint = match suggest::closest(other, ["methods", "max_body_size", "csrf"]) {
+                let hint = match suggest::closest(
+                    other,
+                    ["methods", "max_body_size", "csrf", "openapi", "responses"],
+                ) {
                     Some(s) => format!(" (did you mean `{s}`?)"),
                     None => String::new(),
                 };
@@ -237,13 +277,17 @@ fn parse_into(kind: Kind, input: ParseStream, args: &mut RouteArgs) -> syn::Resu
                     key.span(),
                     format!(
                         "unknown argument `{other}`{hint}; #[route] takes the path, and \
-                         optionally `methods = [..]`, `max_body_size = ..` and `csrf = false`, e.g. {}",
+                         optionally `methods = [..]`, `max_body_size = ..`, `csrf = false`, \
+                         `openapi = false` and `responses = [(status, \"description\"), ..]`, e.g. {}",
                         kind.example()
                     ),
                 ));
             }
             (Kind::Fixed { .. }, other) => {
-                let hint = match suggest::closest(other, ["max_body_size", "csrf"]) {
+                let hint = match suggest::closest(
+                    other,
+                    ["max_body_size", "csrf", "openapi", "responses"],
+                ) {
                     Some(s) => format!(" (did you mean `{s}`?)"),
                     None => String::new(),
                 };
@@ -251,7 +295,8 @@ fn parse_into(kind: Kind, input: ParseStream, args: &mut RouteArgs) -> syn::Resu
                     key.span(),
                     format!(
                         "unknown argument `{other}`{hint}; #[{attr}] takes the path, and \
-                         optionally `max_body_size = ..` (bytes) and `csrf = false`, e.g. {}",
+                         optionally `max_body_size = ..` (bytes), `csrf = false`, `openapi = false` \
+                         and `responses = [(status, \"description\"), ..]`, e.g. {}",
                         kind.example()
                     ),
                 ));
@@ -259,6 +304,60 @@ fn parse_into(kind: Kind, input: ParseStream, args: &mut RouteArgs) -> syn::Resu
         }
     }
     Ok(())
+}
+
+/// The value of `responses = [(201, "Created"), ..]`: statuses (100 to 599) with their
+/// descriptions, each status once.
+fn parse_responses(value: &Expr, errors: &mut Vec<syn::Error>) -> Vec<(u16, String)> {
+    let shape = "`responses` takes a list of (status, \"description\") pairs, \
+                 e.g. `responses = [(201, \"Created\"), (404, \"No such task\")]`";
+    let Expr::Array(array) = value else {
+        errors.push(syn::Error::new_spanned(value, shape));
+        return Vec::new();
+    };
+    let mut found: Vec<(u16, String)> = Vec::new();
+    for elem in &array.elems {
+        let pair = match elem {
+            Expr::Tuple(tuple) if tuple.elems.len() == 2 => (&tuple.elems[0], &tuple.elems[1]),
+            _ => {
+                errors.push(syn::Error::new_spanned(elem, shape));
+                continue;
+            }
+        };
+        let status = match pair.0 {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Int(n), ..
+            }) => n.base10_parse::<u16>().ok(),
+            _ => None,
+        };
+        let Some(status) = status.filter(|s| (100..=599).contains(s)) else {
+            errors.push(syn::Error::new_spanned(
+                pair.0,
+                "a status is a number from 100 to 599",
+            ));
+            continue;
+        };
+        let Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(text),
+            ..
+        }) = pair.1
+        else {
+            errors.push(syn::Error::new_spanned(
+                pair.1,
+                "a status's description is a string literal",
+            ));
+            continue;
+        };
+        if found.iter().any(|(s, _)| *s == status) {
+            errors.push(syn::Error::new_spanned(
+                pair.0,
+                format!("status {status} is listed twice"),
+            ));
+            continue;
+        }
+        found.push((status, text.value()));
+    }
+    found
 }
 
 /// The value of `methods = ..`: a non-empty array of distinct HTTP method names, written as
@@ -447,7 +546,7 @@ mod tests {
         let a = parse_args(GET, quote!("/items", type = 1));
         assert!(messages(&a)[0].starts_with(
             "unknown argument `type`; #[get] takes the path, and optionally `max_body_size = ..` \
-             (bytes) and `csrf = false`"
+             (bytes), `csrf = false`, `openapi = false` and `responses = [(status, \"description\"), ..]`"
         ));
 
         let a = parse_args(
@@ -467,6 +566,49 @@ mod tests {
         );
         assert!(a.errors.is_empty());
         assert!(a.max_body_size.is_some());
+    }
+
+    #[test]
+    fn openapi_and_responses() {
+        let a = parse_args(
+            GET,
+            quote!(
+                "/t",
+                openapi = false,
+                responses = [(201, "Created"), (404, "No such task")]
+            ),
+        );
+        assert!(a.errors.is_empty() && a.openapi_hidden);
+        assert_eq!(
+            a.responses,
+            vec![
+                (201, "Created".to_owned()),
+                (404, "No such task".to_owned())
+            ]
+        );
+        let a = parse_args(
+            GET,
+            quote!(
+                "/t",
+                responses = [(99, "x"), (201, 5), 3, (201, "a"), (201, "b")]
+            ),
+        );
+        let m = messages(&a);
+        assert!(
+            m[0].starts_with("a status is a number from 100 to 599"),
+            "{m:?}"
+        );
+        assert!(
+            m[1].starts_with("a status's description is a string literal"),
+            "{m:?}"
+        );
+        assert!(
+            m[2].starts_with("`responses` takes a list of (status"),
+            "{m:?}"
+        );
+        assert!(m[3].starts_with("status 201 is listed twice"), "{m:?}");
+        let a = parse_args(GET, quote!("/t", openapi = "no"));
+        assert!(messages(&a)[0].starts_with("`openapi` takes `false`"));
     }
 
     #[test]

@@ -41,6 +41,8 @@ mod error;
 mod extract;
 mod handle;
 mod log_sink;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod pipeline;
 mod protocol;
 mod request;
@@ -97,6 +99,38 @@ pub use http;
 /// [`Response::with_cookie`]: `use httpserver::cookie::{Cookie, SameSite};`.
 pub use cookie;
 pub use httpserver_macros::{collect_routes, delete, get, group, patch, post, put, route, url_for};
+
+/// Used by the route attributes: the route's description for the API document, or
+/// nothing without the `openapi` feature (so a build without it pays for nothing).
+#[cfg(feature = "openapi")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __describe_route {
+    ($route:ident, docs = [$($doc:expr),*], inputs = [$($input:ty),*], output = $output:ty,
+     responses = [$($status:expr),*]) => {
+        $route.with_description(|__op: &mut $crate::openapi::Operation<'_>| {
+            #[allow(unused_imports)]
+            use $crate::openapi::{
+                OtherInput as _, OtherOutput as _, TypedInput as _, TypedOutput as _,
+                UntypedInput as _,
+            };
+            __op.docs(&[$($doc),*]);
+            $((&&&$crate::openapi::Probe::<$input>::new()).input(__op);)*
+            (&&$crate::openapi::Probe::<$output>::new()).output(__op);
+            __op.responses(&[$($status),*]);
+        })
+    };
+}
+
+/// Without the `openapi` feature: the route as it is.
+#[cfg(not(feature = "openapi"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __describe_route {
+    ($route:ident, $($description:tt)*) => {
+        $route
+    };
+}
 
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]

@@ -194,11 +194,12 @@ fn route_fn(func: &HandlerFn, route: &Route) -> TokenStream {
     // By the extractor's own word, not its type's name: an alias or a wrapper of
     // `BodyStream` streams too.
     let handle = handle_fn(func, route, &mut items);
+    let describe = describe(func, route);
     quote! {
         fn route() -> ::httpserver::Route {
             #items
             #handle
-            ::httpserver::Route::new(
+            let __route = ::httpserver::Route::new(
                 <Self as ::httpserver::__private::RouteInfo>::NAME,
                 <Self as ::httpserver::__private::RouteInfo>::PATTERN,
                 <Self as ::httpserver::__private::RouteInfo>::METHODS,
@@ -207,9 +208,71 @@ fn route_fn(func: &HandlerFn, route: &Route) -> TokenStream {
             )
             #needing
             #body_limit
-            #csrf
+            #csrf;
+            #describe
         }
     }
+}
+
+/// What the API document says of the route, handed to `httpserver::__describe_route!`,
+/// which is empty unless the runtime's `openapi` feature is on: the handler's doc comment,
+/// its extractors' types, its return type, and the statuses its attribute lists.
+fn describe(func: &HandlerFn, route: &Route) -> TokenStream {
+    if route.openapi_hidden {
+        return quote!(__route);
+    }
+    let docs: Vec<String> = func
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("doc"))
+        .filter_map(|attr| match &attr.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let inputs = route
+        .args
+        .iter()
+        .filter(|arg| matches!(arg.source, Source::Extractor))
+        .map(|arg| &arg.ty);
+    // A return type that cannot be named (`impl IntoResponse`) is described as untyped.
+    let output = match &func.sig.output {
+        ReturnType::Type(_, ty) if !mentions_impl(ty) => quote!(#ty),
+        ReturnType::Type(..) => quote!(::httpserver::__private::Unnamed),
+        ReturnType::Default => quote!(()),
+    };
+    let statuses = route
+        .responses
+        .iter()
+        .map(|(status, text)| quote!((#status, #text)));
+    quote! {
+        ::httpserver::__describe_route!(
+            __route,
+            docs = [#(#docs),*],
+            inputs = [#(#inputs),*],
+            output = #output,
+            responses = [#(#statuses),*]
+        )
+    }
+}
+
+/// Whether `ty` holds an `impl Trait` anywhere.
+fn mentions_impl(ty: &Type) -> bool {
+    mentions_impl_tokens(ty.to_token_stream())
+}
+
+fn mentions_impl_tokens(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        proc_macro2::TokenTree::Ident(i) => i == "impl",
+        proc_macro2::TokenTree::Group(g) => mentions_impl_tokens(g.stream()),
+        _ => false,
+    })
 }
 
 fn parser_name(position: usize) -> Ident {

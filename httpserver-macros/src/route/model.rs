@@ -16,6 +16,10 @@ pub struct Route {
     pub max_body_size: Option<syn::Expr>,
     /// `csrf = false` was given.
     pub csrf_exempt: bool,
+    /// `openapi = false` was given.
+    pub openapi_hidden: bool,
+    /// `responses = [..]`: statuses and their descriptions, for the API document.
+    pub responses: Vec<(u16, String)>,
     /// The arguments in signature order, each with where its value comes from.
     pub args: Vec<BoundArg>,
 }

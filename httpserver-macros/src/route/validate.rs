@@ -68,6 +68,8 @@ pub fn route(func: &HandlerFn, attr: RouteArgs) -> Result<Route, Failed> {
             methods: attr.methods,
             max_body_size: attr.max_body_size,
             csrf_exempt: attr.csrf_exempt,
+            openapi_hidden: attr.openapi_hidden,
+            responses: attr.responses,
             args: args
                 .into_iter()
                 .zip(sources)

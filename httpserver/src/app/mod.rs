@@ -46,6 +46,8 @@ pub struct App {
     config: Config,
     #[cfg(feature = "templates")]
     templates: Option<crate::templates::Templates>,
+    #[cfg(feature = "openapi")]
+    openapi: crate::openapi::ServeOpenApi,
     secret_keys: Vec<Vec<u8>>,
     session_cookie: SessionCookie,
     session_check: Option<crate::extract::session::SessionCheck>,
@@ -72,6 +74,8 @@ impl App {
             config: Config::default(),
             #[cfg(feature = "templates")]
             templates: None,
+            #[cfg(feature = "openapi")]
+            openapi: crate::openapi::ServeOpenApi::default(),
             secret_keys: Vec::new(),
             session_cookie: SessionCookie::new(),
             session_check: None,
@@ -213,6 +217,58 @@ impl App {
     #[cfg(feature = "templates")]
     pub fn templates(mut self, templates: impl Into<crate::templates::Templates>) -> Self {
         self.templates = Some(templates.into());
+        self
+    }
+
+    /// The app's OpenAPI 3.1 document (feature `openapi`), built from its routes as they
+    /// are now; see [`openapi`](crate::openapi) for what it says and where from.
+    #[cfg(feature = "openapi")]
+    pub fn openapi(&self) -> serde_json::Value {
+        crate::openapi::document(&self.routes, &self.openapi.info)
+    }
+
+    /// The document's title, version and description (default: "API", "0.1.0").
+    #[cfg(feature = "openapi")]
+    pub fn openapi_info(mut self, info: crate::openapi::ApiInfo) -> Self {
+        self.openapi.info = info;
+        self
+    }
+
+    /// Serves the OpenAPI document at `path` (`"/openapi.json"`), built once when the app
+    /// starts from every route it has then. The route is not in the document.
+    ///
+    /// ```
+    /// use httpserver::{collect_routes, get, App};
+    ///
+    /// #[get("/ping")]
+    /// async fn ping() -> &'static str {
+    ///     "pong"
+    /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let client = App::new()
+    ///     .routes(collect_routes![ping])
+    ///     .serve_openapi("/openapi.json")
+    ///     .serve_openapi_docs("/docs")
+    ///     .test_client();
+    /// let doc: serde_json::Value = client.get("/openapi.json").send().await.json();
+    /// assert_eq!(doc["openapi"], "3.1.0");
+    /// assert!(doc["paths"]["/ping"]["get"].is_object());
+    /// assert!(client.get("/docs").send().await.text().contains("fetch(\"/openapi.json\")"));
+    /// # });
+    /// ```
+    #[cfg(feature = "openapi")]
+    pub fn serve_openapi(mut self, path: impl Into<String>) -> Self {
+        self.openapi.document_path = Some(path.into());
+        self
+    }
+
+    /// Serves a page at `path` (`"/docs"`) that shows the document served by
+    /// [`serve_openapi`](App::serve_openapi), with a form to try each operation. The page
+    /// is the app's own: it loads nothing from elsewhere, so it works offline.
+    #[cfg(feature = "openapi")]
+    pub fn serve_openapi_docs(mut self, path: impl Into<String>) -> Self {
+        self.openapi.page_path = Some(path.into());
         self
     }
 

@@ -101,7 +101,7 @@ impl App {
     }
 
     /// Freezes the app into what serves requests: the route table and shared state.
-    pub(crate) fn into_core(self) -> std::io::Result<Arc<AppCore>> {
+    pub(crate) fn into_core(#[allow(unused_mut)] mut self) -> std::io::Result<Arc<AppCore>> {
         let invalid = |msg| std::io::Error::new(std::io::ErrorKind::InvalidInput, msg);
         let mut config = self.config;
         config.trusted_proxies =
@@ -118,6 +118,11 @@ impl App {
                 .map_err(invalid)?
                 .with_check(self.session_check);
             state.insert(TypeId::of::<SessionKeys>(), Arc::new(keys));
+        }
+        #[cfg(feature = "openapi")]
+        {
+            let served = self.openapi.routes(&self.routes).map_err(invalid)?;
+            self.routes.extend(served);
         }
         check_state(&self.routes, &state).map_err(invalid)?;
         #[cfg(feature = "templates")]

@@ -23,6 +23,9 @@ pub use url_for::*;
 
 pub use crate::routes::route::HandlerFuture;
 
+/// Stands for a return type the API document cannot name (`impl IntoResponse`).
+pub struct Unnamed;
+
 /// What a route attribute knows about its handler, at compile time. Implemented by the
 /// hidden struct that shares the handler's name; that struct has one field per path
 /// parameter (a [`UrlArg`]), which is what `url_for!` fills in.

@@ -44,6 +44,11 @@ pub struct Route {
     streams_body: bool,
     /// Whether unsafe requests to it are checked for forgery (see [`crate::Csrf`]).
     csrf_checked: bool,
+    /// The `#[group]` module it is in.
+    group: Option<&'static str>,
+    /// What the API document says of it (`None`: left out).
+    #[cfg(feature = "openapi")]
+    description: Option<crate::openapi::Describe>,
 }
 
 /// What a route's handler needs the app to have before it can start: a `State<T>`'s `T`,
@@ -105,6 +110,9 @@ impl Route {
             max_body_size: None,
             streams_body: false,
             csrf_checked: true,
+            group: None,
+            #[cfg(feature = "openapi")]
+            description: None,
         }
     }
 
@@ -139,6 +147,9 @@ impl Route {
             max_body_size: None,
             streams_body: false,
             csrf_checked: true,
+            group: None,
+            #[cfg(feature = "openapi")]
+            description: None,
         }
     }
 
@@ -157,10 +168,17 @@ impl Route {
 
     /// The route's handler in `module` (a `#[group]` module), unless it was listed with a
     /// path already.
-    pub(crate) fn listed_in(&mut self, module: &str) {
+    pub(crate) fn listed_in(&mut self, module: &'static str) {
         if self.listed.is_none() {
             self.listed = Some(Cow::Owned(format!("{module}::{}", self.name)));
         }
+        self.group = Some(module);
+    }
+
+    /// The `#[group]` module the route is in, if any: its tag in the API document.
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
+    pub(crate) fn group(&self) -> Option<&'static str> {
+        self.group
     }
 
     /// The handler with its module path as it was listed, else its name: for the start-up
@@ -220,6 +238,19 @@ impl Route {
     /// it was exempted with [`without_csrf`](Route::without_csrf).
     pub fn csrf_checked(&self) -> bool {
         self.csrf_checked
+    }
+
+    /// Used by the generated code: what the API document says of the route.
+    #[doc(hidden)]
+    #[cfg(feature = "openapi")]
+    pub fn with_description(mut self, describe: crate::openapi::Describe) -> Self {
+        self.description = Some(describe);
+        self
+    }
+
+    #[cfg(feature = "openapi")]
+    pub(crate) fn description(&self) -> Option<crate::openapi::Describe> {
+        self.description
     }
 
     pub(crate) fn streams_body(&self) -> bool {
