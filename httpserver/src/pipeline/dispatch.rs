@@ -39,15 +39,7 @@ pub(crate) struct BodyLeftUnread;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct OverTls;
 
-/// The request line and headers, and the body: refused already, empty, or still unread.
-struct Incoming {
-    head: http::request::Parts,
-    body: BodyState,
-    peer: SocketAddr,
-    /// The client as the app sees it (behind a trusted proxy, the one it reports).
-    client: ClientView,
-}
-
+/// The body as the head check left it: refused already, empty, or still unread.
 enum BodyState {
     /// The head was refused (the error says why); the body will never be read.
     Refused(HttpError),
@@ -55,6 +47,18 @@ enum BodyState {
     /// Read only once a route and the before hooks have accepted the request: a request
     /// they refuse costs no upload (and gets its answer without a `100 Continue`).
     Pending(PendingBody),
+}
+
+/// A request routed, with its [`Request`] built: all the async part keeps of it. The head
+/// (a few hundred bytes) is gone into the `Request` by then, so that the future hyper
+/// moves for every request stays small.
+struct Routed<'a> {
+    request: Request,
+    outcome: Outcome<'a>,
+    /// The body, unread, for the route to read or stream.
+    pending: Option<PendingBody>,
+    /// Whether the body was (so far) left unread.
+    unread_body: bool,
 }
 
 /// How a request reached the pipeline, which says what is left to check of its head.
@@ -88,24 +92,6 @@ where
         Entry::Connection => check_head_and_host(&head),
         Entry::Service => check_head(&head),
     };
-    respond(core, head, body, client_addr, checked)
-}
-
-/// A request whose head has been checked (`checked` says how that went): its body is
-/// read under the app's limits only once routing and the hooks accept it, the pipeline
-/// answers, and the access log and connection headers are settled.
-async fn respond<B>(
-    core: &AppCore,
-    head: http::request::Parts,
-    body: B,
-    client_addr: SocketAddr,
-    checked: Result<(), HttpError>,
-) -> (Response, bool)
-where
-    B: http_body::Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
-{
     let body = match checked {
         Err(e) => BodyState::Refused(e),
         Ok(()) if body.is_end_stream() => BodyState::Empty,
@@ -116,44 +102,25 @@ where
         .trusted_proxies
         .client(client_addr, over_tls(&head), &head.headers);
     let log = access_log::start(core.config.access_log, &head, client.addr);
-    let incoming = Incoming {
-        head,
-        body,
-        peer: client_addr,
-        client,
-    };
-    let (mut response, unread_body) = dispatch(core, incoming).await;
-    if let Some(log) = log {
-        access_log::finish(log, response.status(), response.known_length());
-    }
-    response.end_with(&core.handle);
-    // While draining, every connection ends after its answer, so that clients reconnect
-    // to a server that stays.
-    if unread_body || core.handle.drain_started() {
-        // The rest of the body was never read, so the connection is at an unknown place
-        // in the stream: it cannot carry another request.
-        response
-            .headers_mut()
-            .insert(CONNECTION, HeaderValue::from_static("close"));
-    }
-    (response, unread_body)
+    let routed = route(core, head, body, client_addr, client);
+    respond(core, routed, log)
 }
 
-/// Answers one request: before hooks, the handler (or the reason there is none), error
-/// handlers, after hooks. Also says whether the body was left unread.
-async fn dispatch(core: &AppCore, incoming: Incoming) -> (Response, bool) {
-    let Incoming {
-        head,
-        body,
-        peer,
-        client,
-    } = incoming;
+/// Routes the request (or says why it cannot be) and builds its [`Request`]: decoding the
+/// path, the path parameters, the client as the app sees it.
+fn route(
+    core: &AppCore,
+    head: http::request::Parts,
+    body: BodyState,
+    peer: SocketAddr,
+    client: ClientView,
+) -> Routed<'_> {
     let (refused, pending) = match body {
         BodyState::Refused(e) => (Some(e), None),
         BodyState::Empty => (None, None),
         BodyState::Pending(body) => (None, Some(body)),
     };
-    let mut unread_body = refused.is_some() || pending.is_some();
+    let unread_body = refused.is_some() || pending.is_some();
     let (outcome, path_params) = match (refused, routing_path(head.uri.path())) {
         (Some(e), _) => (Outcome::Refused(e.into_response()), HashMap::new()),
         (None, None) => (Outcome::Refused(refuse_target(core, &head)), HashMap::new()),
@@ -177,57 +144,95 @@ async fn dispatch(core: &AppCore, incoming: Incoming) -> (Response, bool) {
         https: client.https,
         app: core.handle.clone(),
     });
-    let (group, handler_name) = match &outcome {
-        Outcome::Routed(route) => (route.group_hooks(), Some(route.name())),
-        _ => (None, None),
-    };
-    // One binding, changed in place below: a new binding per step is a copy per step.
-    let mut response = match outcome {
-        // Refused before routing (a malformed head, an undecodable path): no hook that
-        // expects a well-formed request sees it.
-        Outcome::Refused(response) => response,
-        Outcome::Routed(route) => match run_before(&core.before, &request).await {
-            Some(early) => early,
-            None => match run_group_before(group, &request).await {
+    Routed {
+        request,
+        outcome,
+        pending,
+        unread_body,
+    }
+}
+
+/// Answers a routed request: before hooks, the handler (or the reason there is none),
+/// error handlers, after hooks, the session; then the access log and the connection
+/// headers. Also says whether the body was left unread.
+///
+/// An `async` block, not an `async fn`: an `async fn` keeps its arguments twice in its
+/// state (as passed, and as bound), and hyper moves that state for every request.
+fn respond<'a>(
+    core: &'a AppCore,
+    mut routed: Routed<'a>,
+    log: Option<access_log::Pending>,
+) -> impl Future<Output = (Response, bool)> + Send + 'a {
+    async move {
+        let request = &routed.request;
+        let (group, handler_name) = match &routed.outcome {
+            Outcome::Routed(route) => (route.group_hooks(), Some(route.name())),
+            _ => (None, None),
+        };
+        // One binding, changed in place below: a new binding per step is a copy per step.
+        let mut response = match routed.outcome {
+            // Refused before routing (a malformed head, an undecodable path): no hook that
+            // expects a well-formed request sees it.
+            Outcome::Refused(response) => response,
+            Outcome::Routed(route) => match run_before(&core.before, request).await {
                 Some(early) => early,
-                None => {
-                    let (response, unread) = run_route(core, route, &request, pending).await;
-                    unread_body = unread;
-                    response
-                }
+                None => match run_group_before(group, request).await {
+                    Some(early) => early,
+                    None => {
+                        let pending = routed.pending.take();
+                        let (response, unread) = run_route(core, route, request, pending).await;
+                        routed.unread_body = unread;
+                        response
+                    }
+                },
             },
-        },
-        Outcome::Unrouted(response) => run_before(&core.before, &request).await.unwrap_or(response),
-    };
-    // Each step below is skipped when it has nothing to do: a response is a few hundred
-    // bytes, and moving it through an idle step costs more than the check. The steps are
-    // boxed: unboxed, their futures would be part of this one's state, which every
-    // request moves (several times, one copy per enclosing future) whether or not a step
-    // runs.
-    if response.is_deferred() {
-        response = Box::pin(response.resolve(&request)).await;
-    }
-    if response.failure().is_some() {
-        let failed = describe_failure(response.failure());
-        response = Box::pin(core.errors.settle(&request, response)).await;
+            Outcome::Unrouted(response) => {
+                run_before(&core.before, request).await.unwrap_or(response)
+            }
+        };
+        // Each step below is skipped when it has nothing to do: a response is a few hundred
+        // bytes, and moving it through an idle step costs more than the check. The steps are
+        // boxed: unboxed, their futures would be part of this one's state, which every
+        // request moves (several times, one copy per enclosing future) whether or not a step
+        // runs.
         if response.is_deferred() {
-            // An error handler's page may be made with the request too (a template).
-            response = Box::pin(response.resolve(&request)).await;
+            response = Box::pin(response.resolve(request)).await;
         }
-        if let Some(failed) = failed {
-            log_failure(handler_name, &failed, response.status());
+        if response.failure().is_some() {
+            let failed = describe_failure(response.failure());
+            response = Box::pin(core.errors.settle(request, response)).await;
+            if response.is_deferred() {
+                // An error handler's page may be made with the request too (a template).
+                response = Box::pin(response.resolve(request)).await;
+            }
+            if let Some(failed) = failed {
+                log_failure(handler_name, &failed, response.status());
+            }
         }
+        if let Some(group) = group.filter(|group| !group.after.is_empty()) {
+            response = Box::pin(run_after(&group.after, request, response)).await;
+        }
+        if !core.after.is_empty() {
+            response = Box::pin(run_after(&core.after, request, response)).await;
+        }
+        if core.sessions {
+            crate::extract::session::save(request, &mut response);
+        }
+        if let Some(log) = log {
+            access_log::finish(log, response.status(), response.known_length());
+        }
+        response.end_with(&core.handle);
+        // While draining, every connection ends after its answer, so that clients reconnect
+        // to a server that stays.
+        if routed.unread_body || core.handle.drain_started() {
+            // The rest of the body was never read, so the connection is at an unknown place
+            // in the stream: it cannot carry another request.
+            response
+                .headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+        }
+        (response, routed.unread_body)
     }
-    if let Some(group) = group.filter(|group| !group.after.is_empty()) {
-        response = Box::pin(run_after(&group.after, &request, response)).await;
-    }
-    if !core.after.is_empty() {
-        response = Box::pin(run_after(&core.after, &request, response)).await;
-    }
-    if core.sessions {
-        crate::extract::session::save(&request, &mut response);
-    }
-    (response, unread_body)
 }
 
 /// The body, then the handler: the body read in full under the route's limit, or handed to

@@ -8,6 +8,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use futures_util::future::Either;
+use futures_util::FutureExt;
+
 use crate::error::BoxError;
 use crate::pipeline::core::AppCore;
 use crate::pipeline::dispatch::{answer, BodyLeftUnread, Entry};
@@ -36,26 +39,30 @@ impl Stack {
     }
 
     /// Answers `req` from `client_addr`.
-    pub(crate) async fn call<B>(
+    ///
+    /// Plain functions that return futures, down to the pipeline's own: each `async fn`
+    /// layer would keep its arguments (the request head among them) in the future a
+    /// second time, and hyper moves that future for every request.
+    pub(crate) fn call<B>(
         &self,
         mut req: http::Request<B>,
         entry: Entry,
         client_addr: SocketAddr,
-    ) -> http::Response<Body>
+    ) -> impl Future<Output = http::Response<Body>> + Send + '_
     where
         B: http_body::Body + Send + 'static,
         B::Data: Send,
         B::Error: Into<BoxError>,
     {
         let Some(layered) = &self.layered else {
-            return through_pipeline(&self.core, req, entry, client_addr).await;
+            return Either::Left(through_pipeline(&self.core, req, entry, client_addr));
         };
         // Layers may want the peer (as axum's `ConnectInfo`); the pipeline reads it back.
         req.extensions_mut().insert(client_addr);
         if entry == Entry::Connection {
             req.extensions_mut().insert(FromConnection);
         }
-        layered.call_layers(req.map(RequestBody::new)).await
+        Either::Right(layered.call_layers(req.map(RequestBody::new)))
     }
 }
 
@@ -93,12 +100,12 @@ pub(crate) fn client_addr_of<B>(req: &http::Request<B>) -> SocketAddr {
 
 /// One request through the pipeline. A pending protocol upgrade in the request's
 /// extensions is handed to the handler's extractors (see `ws::upgrade`).
-async fn through_pipeline<B>(
-    core: &AppCore,
+fn through_pipeline<'a, B>(
+    core: &'a AppCore,
     req: http::Request<B>,
     entry: Entry,
     client_addr: SocketAddr,
-) -> http::Response<Body>
+) -> impl Future<Output = http::Response<Body>> + Send + 'a
 where
     B: http_body::Body + Send + 'static,
     B::Data: Send,
@@ -108,16 +115,17 @@ where
     let (mut head, body) = req.into_parts();
     #[cfg(feature = "ws")]
     let upgrade = crate::ws::upgrade::take(&mut head);
-    let answered = async move {
-        let (response, body_unread) = answer(core, head, body, client_addr, entry).await;
+    // A map over the answer's future, not an `async` block awaiting it: the block would
+    // hold that future twice (captured, and moved in to be awaited).
+    let answered = answer(core, head, body, client_addr, entry).map(|(response, body_unread)| {
         let mut response = response.into_http();
         if body_unread {
             response.extensions_mut().insert(BodyLeftUnread);
         }
         response
-    };
+    });
     #[cfg(feature = "ws")]
-    return crate::ws::upgrade::offer(upgrade, answered).await;
+    return crate::ws::upgrade::offer(upgrade, answered);
     #[cfg(not(feature = "ws"))]
-    answered.await
+    answered
 }

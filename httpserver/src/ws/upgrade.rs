@@ -67,11 +67,17 @@ pub(crate) fn take(head: &mut http::request::Parts) -> Option<Pending> {
         .map(Pending::Hyper)
 }
 
-/// Runs `answer` with `pending` available to [`claim`].
-pub(crate) async fn offer<F: Future>(pending: Option<Pending>, answer: F) -> F::Output {
+/// Runs `answer` with `pending` available to [`claim`]. Not an `async fn`, which would
+/// hold `answer` twice in its state (as passed and as awaited).
+pub(crate) fn offer<F: Future>(
+    pending: Option<Pending>,
+    answer: F,
+) -> impl Future<Output = F::Output> {
     match pending {
-        None => answer.await,
-        Some(pending) => OFFERED.scope(RefCell::new(Some(pending)), answer).await,
+        None => futures_util::future::Either::Left(answer),
+        Some(pending) => {
+            futures_util::future::Either::Right(OFFERED.scope(RefCell::new(Some(pending)), answer))
+        }
     }
 }
 
