@@ -158,6 +158,7 @@ fn route(
 ///
 /// An `async` block, not an `async fn`: an `async fn` keeps its arguments twice in its
 /// state (as passed, and as bound), and hyper moves that state for every request.
+#[allow(clippy::manual_async_fn)]
 fn respond<'a>(
     core: &'a AppCore,
     mut routed: Routed<'a>,
