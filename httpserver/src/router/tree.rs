@@ -1,6 +1,7 @@
 //! The segment tree behind [`Router`](super::Router) and the backtracking search over it.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use http::Method;
 
@@ -14,11 +15,35 @@ fn dynamic_index(converter: Converter) -> Option<usize> {
     DYNAMIC.iter().position(|c| *c == converter)
 }
 
+/// FNV-1a: a request's path segment is hashed once per level on every request, and
+/// SipHash cost that lookup about 160 instructions. Its resistance to flooding is not
+/// needed here: the keys are the app's own route segments; a client's segment is only
+/// looked up, never inserted, so it cannot crowd a bucket.
+#[derive(Default)]
+pub(super) struct SegmentHasher(u64);
+
+impl Hasher for SegmentHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for byte in bytes {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
+
+type Statics = HashMap<Box<str>, Node, BuildHasherDefault<SegmentHasher>>;
+
 /// One level of the tree: a node at depth `d` stands for every pattern prefix of `d`
 /// segments with the same shape, so parameter names never split branches.
 #[derive(Default)]
 pub(super) struct Node {
-    statics: HashMap<Box<str>, Node>,
+    statics: Statics,
     dynamic: [Option<Box<Node>>; 3],
     /// Routes whose pattern ends at this node.
     routes: Vec<usize>,
