@@ -122,8 +122,8 @@ fn route(
     };
     let unread_body = refused.is_some() || pending.is_some();
     let (outcome, path_params) = match (refused, routing_path(head.uri.path())) {
-        (Some(e), _) => (Outcome::Refused(e.into_response()), HashMap::new()),
-        (None, None) => (Outcome::Refused(refuse_target(core, &head)), HashMap::new()),
+        (Some(e), _) => (Outcome::Refused(Box::new(e.into_response())), HashMap::new()),
+        (None, None) => (Outcome::Refused(Box::new(refuse_target(core, &head))), HashMap::new()),
         (None, Some(path)) => route_request(core, &head, &path),
     };
     // Without a `%`, decoding gives the path back as it is: no copy of it is made.
@@ -174,7 +174,7 @@ fn respond<'a>(
         let mut response = match routed.outcome {
             // Refused before routing (a malformed head, an undecodable path): no hook that
             // expects a well-formed request sees it.
-            Outcome::Refused(response) => response,
+            Outcome::Refused(response) => *response,
             Outcome::Routed(route) => match run_before(&core.before, request).await {
                 Some(early) => early,
                 None => match run_group_before(group, request).await {
@@ -188,7 +188,7 @@ fn respond<'a>(
                 },
             },
             Outcome::Unrouted(response) => {
-                run_before(&core.before, request).await.unwrap_or(response)
+                run_before(&core.before, request).await.unwrap_or(*response)
             }
         };
         // Each step below is skipped when it has nothing to do: a response is a few hundred
@@ -327,13 +327,15 @@ fn refuse_target(core: &AppCore, head: &http::request::Parts) -> Response {
 }
 
 /// Where routing left a request.
+/// The responses are boxed: they are the rare outcomes, and inline they would add a
+/// response's size to the state of every request's future.
 enum Outcome<'a> {
     /// Refused before routing; the response says why.
-    Refused(Response),
+    Refused(Box<Response>),
     /// A route takes it.
     Routed(&'a Route),
     /// No route takes it: 404, 405, the OPTIONS answer or a trailing-slash redirect.
-    Unrouted(Response),
+    Unrouted(Box<Response>),
 }
 
 /// Finds the route for the request and its path parameters, or the response that says
@@ -365,7 +367,7 @@ fn route_request<'a>(
         Lookup::RedirectTrailingSlash => redirect_to_slash(&head.uri),
         Lookup::NotFound => HttpError::new(404, "Not Found").into_response(),
     };
-    (Outcome::Unrouted(unrouted), HashMap::new())
+    (Outcome::Unrouted(Box::new(unrouted)), HashMap::new())
 }
 
 /// Runs the handler; a panic inside it becomes a 500 and the connection serves on.
