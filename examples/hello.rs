@@ -93,7 +93,12 @@ async fn index(stats: State<Stats>, session: Session, req: Request) -> Html<Stri
 <h2>Forms, cookies and sessions</h2>
 <p>Session: {signed_in}. Theme cookie: <b>{theme}</b>, set it to
 <a href="/theme/dark">dark</a> or <a href="/theme/light">light</a>.
-<code>cargo run --example login</code> has a whole login with a members-only group.</p>
+<code>cargo run --example login</code> has a whole login with a members-only group. Every
+form here carries the session's CSRF token; a post without it is refused (403).</p>
+<h2>A real app, and its API document</h2><p><code>cargo run --example board</code>: a task
+board on SQLite with templates, forms, flash messages, CSRF, uploads and live updates
+(port 8008). <code>cargo run --example api</code>: a typed JSON API whose OpenAPI document
+is built from its routes, with a docs page (port 8009).</p>
 <form method="post" action="/login">{csrf}<input name="user" value="ann"><button>POST /login</button></form>
 <h2>Protocols</h2><p>This page came as {protocol}. The same port speaks HTTP/2 with prior
 knowledge: <code>curl --http2-prior-knowledge http://127.0.0.1:8000/hello</code>. With
