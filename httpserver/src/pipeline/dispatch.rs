@@ -122,8 +122,14 @@ fn route(
     };
     let unread_body = refused.is_some() || pending.is_some();
     let (outcome, path_params) = match (refused, routing_path(head.uri.path())) {
-        (Some(e), _) => (Outcome::Refused(Box::new(e.into_response())), HashMap::new()),
-        (None, None) => (Outcome::Refused(Box::new(refuse_target(core, &head))), HashMap::new()),
+        (Some(e), _) => (
+            Outcome::Refused(Box::new(e.into_response())),
+            HashMap::new(),
+        ),
+        (None, None) => (
+            Outcome::Refused(Box::new(refuse_target(core, &head))),
+            HashMap::new(),
+        ),
         (None, Some(path)) => route_request(core, &head, &path),
     };
     // Without a `%`, decoding gives the path back as it is: no copy of it is made.
