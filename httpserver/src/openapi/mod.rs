@@ -57,7 +57,6 @@
 //! it (no script from elsewhere) with
 //! [`App::serve_openapi_docs`](crate::App::serve_openapi_docs).
 
-mod describe;
 mod page;
 
 use std::collections::BTreeMap;
@@ -66,8 +65,8 @@ use httpserver_pattern::{Converter, Segment};
 use schemars::generate::SchemaSettings;
 use serde_json::{json, Map, Value};
 
-pub use describe::{
-    DescribeResponse, Operation, OtherInput, OtherOutput, Probe, TypedInput, TypedOutput,
+pub use crate::routes::describe::{
+    Describe, DescribeResponse, Operation, OtherInput, OtherOutput, Probe, TypedInput, TypedOutput,
     UntypedInput,
 };
 pub(crate) use page::DOCS_PAGE;
@@ -76,9 +75,6 @@ pub(crate) use page::DOCS_PAGE;
 pub use schemars;
 
 use crate::routes::route::Route;
-
-/// The route description the route attributes generate (see [`Operation`]).
-pub type Describe = fn(&mut Operation<'_>);
 
 /// The document's `info`: the API's title and version.
 #[derive(Debug, Clone)]

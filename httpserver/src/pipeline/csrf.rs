@@ -8,11 +8,11 @@ use http::Method;
 use crate::config::{Csrf, CSRF_FIELD, CSRF_HEADER};
 use crate::error::HttpError;
 use crate::extract::csrf_token::token_matches;
+use crate::extract::session::Session;
 use crate::extract::FromRequest;
 use crate::request::body_stream::BodyStream;
 use crate::request::Request;
 use crate::routes::route::Route;
-use crate::Session;
 
 /// The most of a streamed multipart body read ahead to find the token in its first part:
 /// the part's headers and an 86-byte token fit with room to spare.

@@ -13,7 +13,7 @@ use crate::request::Request;
 use crate::response::{IntoResponse, Response};
 
 pub use crate::router;
-pub use crate::routes::route::StateNeed;
+pub use crate::routes::route::{ExtractorNeed, StateNeed};
 
 mod const_checks;
 mod url_for;
@@ -264,14 +264,6 @@ impl<T> Default for Probe<T> {
     fn default() -> Self {
         Probe::new()
     }
-}
-
-/// What one extractor needs: state of the app, and whether it reads the body as it
-/// arrives (`FromRequest::STREAMS_BODY`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ExtractorNeed {
-    pub state: Option<StateNeed>,
-    pub streams_body: bool,
 }
 
 /// `State<T>` needs a `T`, `Session` a secret key.

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use crate::protocol::url_text::{push_path_text, push_segment_text};
+pub use crate::protocol::url_text::{push_static, with_query};
 
 // ---------------------------------------------------------------------------------------
 // url_for!
@@ -43,16 +44,6 @@ impl<A: ?Sized> Default for UrlArg<A> {
 
 /// Renders a `url_for!` value for a parameter that the handler takes as `A`.
 ///
-/// `path?key=value&..`, each pair form-urlencoded, for `url_for!(h, ?key = value)`.
-pub fn with_query(mut path: String, pairs: &[(&str, String)]) -> String {
-    let query = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
-        .finish();
-    path.push('?');
-    path.push_str(&query);
-    path
-}
-
 /// Takes the value by reference, as `format!` does, so `url_for!(show, name = user.name)`
 /// does not move out of `user`.
 pub fn url_arg<A: ?Sized, T: ?Sized + UrlValue<A>>(value: &T) -> UrlArg<A> {
@@ -185,22 +176,6 @@ impl<T: ?Sized> UrlValue<Unresolved2<T>> for T {
     }
 }
 
-/// What a path segment may hold unencoded: RFC 3986's unreserved characters.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// The same, plus `/`, for a `<path:..>` value.
-const PATH: &AsciiSet = &SEGMENT.remove(b'/');
-
-/// Appends `/` and a static segment of the pattern.
-pub fn push_static(url: &mut String, text: &str) {
-    url.push('/');
-    url.extend(utf8_percent_encode(text, SEGMENT));
-}
-
 /// Appends `/` and the value of a one-segment parameter (`/` inside it is encoded).
 pub fn push_segment<A: ?Sized>(url: &mut String, value: &UrlArg<A>) {
     push_segment_text(url, &value.text);
@@ -209,16 +184,4 @@ pub fn push_segment<A: ?Sized>(url: &mut String, value: &UrlArg<A>) {
 /// Appends `/` and the value of a `<path:..>` parameter, keeping its slashes.
 pub fn push_path<A: ?Sized>(url: &mut String, value: &UrlArg<A>) {
     push_path_text(url, &value.text);
-}
-
-/// [`push_segment`] for a value known only as text (a template's `url_for`).
-pub(crate) fn push_segment_text(url: &mut String, text: &str) {
-    url.push('/');
-    url.extend(utf8_percent_encode(text, SEGMENT));
-}
-
-/// [`push_path`] for a value known only as text.
-pub(crate) fn push_path_text(url: &mut String, text: &str) {
-    url.push('/');
-    url.extend(utf8_percent_encode(text, PATH));
 }

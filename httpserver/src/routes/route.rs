@@ -48,7 +48,16 @@ pub struct Route {
     group: Option<&'static str>,
     /// What the API document says of it (`None`: left out).
     #[cfg(feature = "openapi")]
-    description: Option<crate::openapi::Describe>,
+    description: Option<crate::routes::describe::Describe>,
+}
+
+/// What one extractor needs: state of the app, and whether it reads the body as it
+/// arrives (`FromRequest::STREAMS_BODY`).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExtractorNeed {
+    pub state: Option<StateNeed>,
+    pub streams_body: bool,
 }
 
 /// What a route's handler needs the app to have before it can start: a `State<T>`'s `T`,
@@ -122,7 +131,7 @@ impl Route {
     /// reads the body as it arrives
     /// ([`FromRequest::STREAMS_BODY`](crate::FromRequest::STREAMS_BODY)).
     #[doc(hidden)]
-    pub fn needing(mut self, needs: &[crate::__private::ExtractorNeed]) -> Self {
+    pub fn needing(mut self, needs: &[ExtractorNeed]) -> Self {
         self.state_needs = needs.iter().filter_map(|need| need.state).collect();
         self.streams_body = needs.iter().any(|need| need.streams_body);
         self
@@ -243,13 +252,13 @@ impl Route {
     /// Used by the generated code: what the API document says of the route.
     #[doc(hidden)]
     #[cfg(feature = "openapi")]
-    pub fn with_description(mut self, describe: crate::openapi::Describe) -> Self {
+    pub fn with_description(mut self, describe: crate::routes::describe::Describe) -> Self {
         self.description = Some(describe);
         self
     }
 
     #[cfg(feature = "openapi")]
-    pub(crate) fn description(&self) -> Option<crate::openapi::Describe> {
+    pub(crate) fn description(&self) -> Option<crate::routes::describe::Describe> {
         self.description
     }
 

@@ -121,6 +121,14 @@ impl IntoResponse for Template {
     }
 }
 
+/// In the API document, a rendered page is HTML.
+#[cfg(feature = "openapi")]
+impl crate::routes::describe::DescribeResponse for Template {
+    fn describe(op: &mut crate::routes::describe::Operation<'_>) {
+        op.success("text/html", serde_json::json!({"type": "string"}));
+    }
+}
+
 impl Template {
     async fn respond_to(self, req: &Request) -> Response {
         let Some(engine) = req.app().state_arc::<TemplateEngine>() else {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use httpserver_pattern::{Pattern, Segment};
 
-use crate::__private::{push_path_text, push_segment_text, push_static, with_query};
+use crate::protocol::url_text::{push_path_text, push_segment_text, push_static, with_query};
 use crate::routes::route::Route;
 use crate::templates::url_check::UrlForCall;
 

@@ -13,6 +13,9 @@ use crate::extract::multipart::Multipart;
 use crate::extract::{Form, Query};
 use crate::response::{Html, Json};
 
+/// The route description the route attributes generate (see [`Operation`]).
+pub type Describe = fn(&mut Operation<'_>);
+
 /// One operation as its route describes it, filled in when the document is built.
 pub struct Operation<'a> {
     pub(crate) generator: &'a mut SchemaGenerator,
@@ -243,13 +246,6 @@ impl DescribeResponse for &'static str {
 }
 
 impl<T> DescribeResponse for Html<T> {
-    fn describe(op: &mut Operation<'_>) {
-        op.success("text/html", json!({"type": "string"}));
-    }
-}
-
-#[cfg(feature = "templates")]
-impl DescribeResponse for crate::templates::Template {
     fn describe(op: &mut Operation<'_>) {
         op.success("text/html", json!({"type": "string"}));
     }
