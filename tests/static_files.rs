@@ -88,6 +88,9 @@ impl Fixture {
         write("public/noext", b"no extension");
         write("public/empty.txt", b"");
         write("public/big.bin", &big_bytes());
+        // Either side of the size up to which a file is read with its opening (64 KiB).
+        write("public/edge_64k.bin", &big_bytes()[..64 * 1024]);
+        write("public/edge_64k1.bin", &big_bytes()[..64 * 1024 + 1]);
         write("public/special.txt", b"from the file");
         write("public/with space.txt", b"spaced");
         write("public/caf\u{e9}.txt", b"accented");
@@ -488,7 +491,46 @@ async fn malformed_multi_and_stale_ranges_send_the_whole_file(t: Transport) {
     assert_file(&res, "text/plain; charset=utf-8", &data);
 }
 
+/// Files at and just over the size read with the opening (sent from memory, and
+/// streamed) answer the same: whole, and in ranges at both ends.
+async fn files_either_side_of_the_in_memory_size_answer_alike(t: Transport) {
+    let fx = Fixture::new();
+    let server = start(&fx, t).await;
+    for name in ["edge_64k.bin", "edge_64k1.bin"] {
+        let data = fx.read(name);
+        let total = data.len();
+        let res = get_with(&server, &format!("/assets/{name}"), &[]).await;
+        assert_file(&res, "application/octet-stream", &data);
+        for (range, start, end) in [
+            ("bytes=0-0".to_owned(), 0, 0),
+            (format!("bytes={}-", total - 3), total - 3, total - 1),
+            ("bytes=-1".to_owned(), total - 1, total - 1),
+            ("bytes=1000-40000".to_owned(), 1000, 40000),
+        ] {
+            let res = get_with(&server, &format!("/assets/{name}"), &[("Range", &range)]).await;
+            res.assert_status(206);
+            assert_eq!(res.body, &data[start..=end], "{name} {range}");
+            assert_eq!(
+                res.header("content-range"),
+                Some(format!("bytes {start}-{end}/{total}").as_str()),
+                "{name} {range}"
+            );
+        }
+        let etag = res.header("etag").map(str::to_owned);
+        let etag = etag.as_deref().unwrap_or_default();
+        let res = get_with(
+            &server,
+            &format!("/assets/{name}"),
+            &[("If-None-Match", etag)],
+        )
+        .await;
+        res.assert_status(304);
+        assert!(res.body.is_empty(), "{name}");
+    }
+}
+
 on_every_transport!(
+    files_either_side_of_the_in_memory_size_answer_alike,
     ranges_answer_206_with_exact_bytes,
     unsatisfiable_ranges_answer_416,
     malformed_multi_and_stale_ranges_send_the_whole_file

@@ -4,25 +4,6 @@
 
 use std::path::{Component, Path, PathBuf};
 
-/// The canonical root and the canonical `root/rel`, if it exists and lies inside the
-/// root once every symlink is resolved.
-pub(crate) async fn resolve_inside(root: &Path, rel: &Path) -> Option<(PathBuf, PathBuf)> {
-    let root = match tokio::fs::canonicalize(root).await {
-        Ok(root) => root,
-        Err(e) => {
-            tracing::warn!(root = %root.display(), error = %e, "static files directory unavailable");
-            return None;
-        }
-    };
-    let full = tokio::fs::canonicalize(root.join(rel)).await.ok()?;
-    if full.starts_with(&root) {
-        Some((root, full))
-    } else {
-        tracing::debug!(path = %rel.display(), "static file resolves outside its directory");
-        None
-    }
-}
-
 /// The relative path a decoded request path names, if it is made of plain file names
 /// only: `None` for an empty path, an empty segment, `.` or `..`, a backslash, a control
 /// character, a drive prefix or any segment the platform reads as more than one name.

@@ -5,8 +5,9 @@
 //! `ETag` (from its size and modification time), `Last-Modified` and `Accept-Ranges`.
 //! Preconditions are evaluated in the order of RFC 9110 §13.2.2: `If-Match` and
 //! `If-Unmodified-Since` (412), then `If-None-Match` or, without it, `If-Modified-Since`
-//! (304), then `Range` (206 or 416) guarded by `If-Range`. The body is streamed from disk
-//! in 64 KiB chunks; a file is never read whole into memory.
+//! (304), then `Range` (206 or 416) guarded by `If-Range`. A file of up to 64 KiB is read with
+//! its opening and sent from memory; a larger one is streamed from disk in 64 KiB chunks,
+//! never read whole.
 //!
 //! Errors: a missing file, a directory or anything but a regular file is a 404; a file
 //! the server may not read is a 403 (so a misconfigured permission shows up as such
@@ -28,6 +29,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
+use super::file_open::{on_blocking_pool, open_regular, resolve_inside, NotOpened, OpenFile};
 use super::{Body, IntoResponse, Response};
 use crate::error::{BoxError, HttpError};
 use crate::request::Request;
@@ -37,7 +39,7 @@ const CHUNK: usize = 64 * 1024;
 
 /// A file on disk as a response: its content type comes from its extension, and it
 /// answers conditional (`If-None-Match`, `If-Modified-Since`: 304) and range (`Range`:
-/// 206) requests. The file is streamed, never read whole into memory.
+/// 206) requests. A file larger than 64 KiB is streamed, never read whole into memory.
 ///
 /// A missing file, or a directory, is a 404 and a file the server may not read a 403;
 /// both go through the app's error handlers.
@@ -140,42 +142,38 @@ impl IntoResponse for FileResponse {
 }
 
 impl FileResponse {
-    /// The response to `req`, made now (static file mounts call it from their handler).
+    /// The response to `req`, made now.
     pub(crate) async fn respond_to(&self, req: &Request) -> Response {
         let disposition = self.download_name.as_deref().map(content_disposition);
-        match &self.confined_to {
-            None => serve_path(&self.path, req, disposition).await,
-            Some(Confinement { name_ok: false, .. }) => not_found(&self.path, "name refused"),
-            Some(Confinement { dir, .. }) => {
-                match crate::protocol::safe_path::resolve_inside(dir, &self.path).await {
-                    Some((_, inside)) => serve_path(&inside, req, disposition).await,
-                    None => not_found(&self.path, "outside its directory"),
-                }
+        let opened = match &self.confined_to {
+            None => {
+                let path = self.path.clone();
+                on_blocking_pool(move || open_regular(&path).map(|file| (path, file))).await
             }
+            Some(Confinement { name_ok: false, .. }) => Err(NotOpened::Refused("name refused")),
+            Some(Confinement { dir, .. }) => {
+                let (dir, rel) = (dir.clone(), self.path.clone());
+                on_blocking_pool(move || {
+                    let inside = resolve_inside(&dir, &rel)?;
+                    open_regular(&inside).map(|file| (inside, file))
+                })
+                .await
+            }
+        };
+        match opened {
+            Ok((path, file)) => respond(file, &path, req, disposition).await,
+            Err(why) => not_opened(&self.path, why),
         }
     }
 }
 
-/// Answers `req` with the regular file at `path` (404 if there is none, 403 if it may
-/// not be read), with `disposition` as its `Content-Disposition` if given.
-async fn serve_path(path: &Path, req: &Request, disposition: Option<String>) -> Response {
-    // Check the kind before opening: opening a FIFO would block until a writer comes.
-    match tokio::fs::metadata(path).await {
-        Ok(meta) if meta.is_file() => {}
-        Ok(_) => return not_found(path, "not a regular file"),
-        Err(e) => return io_error(path, &e),
+/// The error response for a file that was not opened: 403 if it may not be read, else
+/// 404 (a client cannot tell a refused path from an absent one).
+pub(crate) fn not_opened(path: &Path, why: NotOpened) -> Response {
+    match why {
+        NotOpened::Refused(why) => not_found(path, why),
+        NotOpened::Io(e) => io_error(path, &e),
     }
-    let file = match tokio::fs::File::open(path).await {
-        Ok(file) => file,
-        Err(e) => return io_error(path, &e),
-    };
-    let meta = match file.metadata().await {
-        Ok(meta) if meta.is_file() => meta,
-        Ok(_) => return not_found(path, "not a regular file"),
-        Err(e) => return io_error(path, &e),
-    };
-    let info = FileInfo::new(meta.len(), meta.modified().ok());
-    respond(file, &info, path, req, disposition).await
 }
 
 fn not_found(path: &Path, why: &str) -> Response {
@@ -453,14 +451,15 @@ fn header_value(text: &str) -> Option<HeaderValue> {
     HeaderValue::from_str(text).ok()
 }
 
-/// The response for an open regular file.
-async fn respond(
-    mut file: tokio::fs::File,
-    info: &FileInfo,
+/// The response to `req` from an open regular file, with `disposition` as its
+/// `Content-Disposition` if given.
+pub(crate) async fn respond(
+    open: OpenFile,
     path: &Path,
     req: &Request,
     disposition: Option<String>,
 ) -> Response {
+    let info = FileInfo::new(open.len, open.modified);
     let mut headers = HeaderMap::new();
     if let Some(etag) = header_value(&info.etag) {
         headers.insert(ETAG, etag);
@@ -468,7 +467,7 @@ async fn respond(
     if let Some(date) = info.last_modified.as_deref().and_then(header_value) {
         headers.insert(LAST_MODIFIED, date);
     }
-    let (status, start, len) = match plan(req.method(), req.headers(), info) {
+    let (status, start, len) = match plan(req.method(), req.headers(), &info) {
         Plan::PreconditionFailed => {
             return HttpError::new(412, "Precondition Failed").into_response()
         }
@@ -505,7 +504,11 @@ async fn respond(
     // HEAD: the same headers, no bytes (hyper sends none anyway; this reads none).
     let body = if len == 0 || req.method() == Method::HEAD {
         Body::empty()
+    } else if let Some(contents) = open.contents {
+        // Within the bytes read: `plan` keeps ranges inside `info.len`, their length.
+        Body::from(contents.slice(start as usize..(start + len) as usize))
     } else {
+        let mut file = tokio::fs::File::from_std(open.file);
         if start > 0 {
             if let Err(e) = file.seek(SeekFrom::Start(start)).await {
                 tracing::error!(path = %path.display(), error = %e, "seeking in a file failed");

@@ -3,7 +3,8 @@
 
 mod body;
 pub(crate) mod cookies;
-mod file;
+pub(crate) mod file;
+pub(crate) mod file_open;
 mod into_response;
 mod sse;
 mod stream;

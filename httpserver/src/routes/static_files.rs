@@ -23,9 +23,13 @@ use http::header::LOCATION;
 use http::StatusCode;
 
 use crate::error::HttpError;
-use crate::protocol::safe_path::{resolve_inside, sanitize};
+use crate::protocol::safe_path::sanitize;
 use crate::request::Request;
-use crate::response::{Body, FileResponse, IntoResponse, Response};
+use crate::response::file::{not_opened, respond};
+use crate::response::file_open::{
+    on_blocking_pool, open_regular, resolve_inside, NotOpened, OpenFile,
+};
+use crate::response::{Body, IntoResponse, Response};
 use crate::routes::route::HandlerFuture;
 use crate::routes::route::Route;
 
@@ -67,7 +71,7 @@ pub(crate) fn mount(prefix: &str, dir: PathBuf) -> Vec<Route> {
             &["GET"],
             move |req: Request| -> HandlerFuture {
                 let root = Arc::clone(&root);
-                Box::pin(async move { serve_dir(&root, Path::new(""), &req).await })
+                Box::pin(async move { serve_dir(&root, PathBuf::new(), &req).await })
             },
         ),
     ]
@@ -87,8 +91,18 @@ fn not_found() -> Response {
     HttpError::new(404, "Not Found").into_response()
 }
 
+/// What a path below the mount names.
+enum Found {
+    File(PathBuf, OpenFile),
+    /// A directory, asked for without its trailing slash: redirected to it if it has an
+    /// index.
+    Directory {
+        has_index: bool,
+    },
+}
+
 /// `prefix/<path:file>`: a file, or a directory with or without its trailing slash.
-async fn serve_file(root: &Path, req: &Request) -> Response {
+async fn serve_file(root: &Arc<PathBuf>, req: &Request) -> Response {
     let Some(raw) = req.path_params().get("file") else {
         return not_found();
     };
@@ -101,38 +115,49 @@ async fn serve_file(root: &Path, req: &Request) -> Response {
         return not_found();
     };
     if wants_dir {
-        return serve_dir(root, &rel, req).await;
+        return serve_dir(root, rel, req).await;
     }
-    let Some((_, target)) = resolve_inside(root, &rel).await else {
-        return not_found();
-    };
-    match tokio::fs::metadata(&target).await {
-        Ok(meta) if meta.is_dir() => {
-            if index_of(root, &rel).await.is_some() {
-                redirect_to_slash(req)
-            } else {
-                not_found()
-            }
+    let root = Arc::clone(root);
+    let found = on_blocking_pool(move || {
+        let target = resolve_inside(&root, &rel)?;
+        if std::fs::metadata(&target)?.is_dir() {
+            let has_index = index_of(&root, &rel).is_ok();
+            return Ok(Found::Directory { has_index });
         }
-        Ok(_) => FileResponse::new(target).respond_to(req).await,
-        Err(_) => not_found(),
+        open_regular(&target).map(|file| Found::File(target, file))
+    })
+    .await;
+    match found {
+        Ok(Found::File(path, file)) => respond(file, &path, req, None).await,
+        Ok(Found::Directory { has_index: true }) => redirect_to_slash(req),
+        Ok(Found::Directory { has_index: false }) => not_found(),
+        Err(why) => not_opened(Path::new(raw), why),
     }
 }
 
 /// A directory request (`prefix/` or `prefix/sub/`): its `index.html`, else 404.
-async fn serve_dir(root: &Path, rel: &Path, req: &Request) -> Response {
-    match index_of(root, rel).await {
-        Some(index) => FileResponse::new(index).respond_to(req).await,
-        None => not_found(),
+async fn serve_dir(root: &Arc<PathBuf>, rel: PathBuf, req: &Request) -> Response {
+    let root = Arc::clone(root);
+    let index = on_blocking_pool(move || {
+        let index = index_of(&root, &rel)?;
+        open_regular(&index).map(|file| (index, file))
+    })
+    .await;
+    match index {
+        Ok((path, file)) => respond(file, &path, req, None).await,
+        Err(why) => not_opened(Path::new(INDEX), why),
     }
 }
 
 /// The canonical path of `rel/index.html` if it is a regular file inside the root
-/// (`index.html` itself may be a symlink, and is checked like any other file).
-async fn index_of(root: &Path, rel: &Path) -> Option<PathBuf> {
-    let (_, index) = resolve_inside(root, &rel.join(INDEX)).await?;
-    let meta = tokio::fs::metadata(&index).await.ok()?;
-    meta.is_file().then_some(index)
+/// (`index.html` itself may be a symlink, and is checked like any other file). Blocking.
+fn index_of(root: &Path, rel: &Path) -> Result<PathBuf, NotOpened> {
+    let index = resolve_inside(root, &rel.join(INDEX))?;
+    if std::fs::metadata(&index)?.is_file() {
+        Ok(index)
+    } else {
+        Err(NotOpened::Refused("its index is not a regular file"))
+    }
 }
 
 /// `/assets/sub` → 308 to `/assets/sub/`, from the raw request path (still
