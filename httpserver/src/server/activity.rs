@@ -85,17 +85,17 @@ impl Drop for InFlight {
 pub(crate) struct TrackedBody {
     body: Body,
     _in_flight: InFlight,
-    /// Over HTTP/2: tells the stream's task whether hyper holds a chunk of this body that
-    /// the client's flow-control window keeps it from sending.
-    send: Option<Arc<SendWatch>>,
+    /// Over HTTP/2: tells the stream's task (through its `SEND_WATCH`) whether hyper holds
+    /// a chunk of this body that the client's flow-control window keeps it from sending.
+    watched: bool,
 }
 
 impl TrackedBody {
-    pub(crate) fn new(body: Body, in_flight: InFlight, send: Option<Arc<SendWatch>>) -> Self {
+    pub(crate) fn new(body: Body, in_flight: InFlight, watched: bool) -> Self {
         TrackedBody {
             body,
             _in_flight: in_flight,
-            send,
+            watched,
         }
     }
 }
@@ -127,15 +127,17 @@ impl http_body::Body for TrackedBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let this = &mut *self;
-        let Some(send) = &this.send else {
+        if !this.watched {
             return Pin::new(&mut this.body).poll_frame(cx);
-        };
-        send.asked.fetch_add(1, Ordering::Relaxed);
-        send.waiting.store(false, Ordering::Relaxed);
+        }
+        watch_send(|send| {
+            send.asked.fetch_add(1, Ordering::Relaxed);
+            send.waiting.store(false, Ordering::Relaxed);
+        });
         let frame = Pin::new(&mut this.body).poll_frame(cx);
         if matches!(&frame, Poll::Ready(Some(Ok(frame))) if frame.data_ref().is_some_and(|d| !d.is_empty()))
         {
-            send.waiting.store(true, Ordering::Relaxed);
+            watch_send(|send| send.waiting.store(true, Ordering::Relaxed));
         }
         frame
     }
@@ -151,7 +153,15 @@ impl http_body::Body for TrackedBody {
 
 #[cfg(feature = "http2")]
 tokio::task_local! {
-    /// The send watch of the stream whose task is running: the response body made in it
-    /// reports to it (see `wire::Wire::service`).
-    pub(crate) static SEND_WATCH: Arc<SendWatch>;
+    /// The send watch of the HTTP/2 stream whose task is running: its response body,
+    /// polled in that task, reports to it (see `http2::StreamExecutor`).
+    pub(crate) static SEND_WATCH: SendWatch;
+}
+
+/// Reports to the running stream's send watch, if there is one.
+fn watch_send(report: impl FnOnce(&SendWatch)) {
+    #[cfg(feature = "http2")]
+    let _ = SEND_WATCH.try_with(report);
+    #[cfg(not(feature = "http2"))]
+    let _ = report;
 }

@@ -7,7 +7,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -103,14 +102,17 @@ where
     F::Output: Send + 'static,
 {
     fn execute(&self, stream: F) {
-        let watch = Arc::new(SendWatch::default());
-        tokio::spawn(ResetWhenStalled {
-            stream: Box::pin(SEND_WATCH.scope(Arc::clone(&watch), stream)),
-            watch,
-            timeout: self.send_timeout,
-            armed_at: None,
-            timer: None,
-        });
+        // The watch lives in the task, not behind a shared pointer: the body reports to
+        // it and `ResetWhenStalled` reads it, both from inside the task's scope.
+        tokio::spawn(SEND_WATCH.scope(
+            SendWatch::default(),
+            ResetWhenStalled {
+                stream: Box::pin(stream),
+                timeout: self.send_timeout,
+                armed_at: None,
+                timer: None,
+            },
+        ));
     }
 }
 
@@ -119,7 +121,6 @@ where
 /// chunk taken, for the send timeout. The connection and its other streams go on.
 struct ResetWhenStalled<F> {
     stream: Pin<Box<F>>,
-    watch: Arc<SendWatch>,
     timeout: Duration,
     /// The body's chunk count when the timer was set: a chunk taken since restarts it.
     armed_at: Option<usize>,
@@ -135,7 +136,7 @@ impl<F: Future> Future for ResetWhenStalled<F> {
         if this.stream.as_mut().poll(cx).is_ready() {
             return Poll::Ready(());
         }
-        let Some(asked) = this.watch.waiting() else {
+        let Some(asked) = SEND_WATCH.try_with(SendWatch::waiting).ok().flatten() else {
             return Poll::Pending;
         };
         if this.armed_at != Some(asked) {

@@ -14,8 +14,6 @@ use hyper::service::{service_fn, Service};
 use crate::pipeline::dispatch::{BodyLeftUnread, Entry, OverTls};
 use crate::pipeline::stack::Stack;
 use crate::response::Body;
-#[cfg(feature = "http2")]
-use crate::server::activity::SEND_WATCH;
 use crate::server::activity::{Activity, TrackedBody};
 
 /// What the service answering a connection's requests needs to know about it.
@@ -60,8 +58,7 @@ impl Wire<'_> {
                 if res.status() == http::StatusCode::SWITCHING_PROTOCOLS {
                     activity.upgrade();
                 }
-                let send = if http2 { stream_send_watch() } else { None };
-                Ok::<_, Infallible>(res.map(|body| TrackedBody::new(body, in_flight, send)))
+                Ok::<_, Infallible>(res.map(|body| TrackedBody::new(body, in_flight, http2)))
             }
         })
     }
@@ -100,12 +97,4 @@ fn host_from_authority<B>(req: &mut http::Request<B>) {
             req.headers_mut().insert(HOST, host);
         }
     }
-}
-
-/// The send watch of the HTTP/2 stream whose task this is (see `http2::StreamExecutor`).
-fn stream_send_watch() -> Option<Arc<crate::server::activity::SendWatch>> {
-    #[cfg(feature = "http2")]
-    return SEND_WATCH.try_with(Arc::clone).ok();
-    #[cfg(not(feature = "http2"))]
-    None
 }
