@@ -8,15 +8,18 @@
 # Parts (PARTS, default all):
 #   callgrind  instructions and mallocs per request, HTTP/1.1 (benches/compare/callgrind.sh)
 #   memory     RSS per idle keep-alive connection (benches/conn-memory/run.sh)
-#   ws         WebSocket echo messages/s at 1 and 100 connections (benches/ws-echo/run.sh)
+#   h2         HTTP/2 (h2c): req/s under h2load at 200x50 and 10x10 streams, and instructions
+#              per request (benches/compare/h2.sh)
+#   static     static files, 1 KiB and 1 MiB: req/s (wrk) and instructions per request,
+#              against tower-http's ServeDir (benches/compare/static.sh)
+#   ws         WebSocket echo messages/s at 1, 100 and 1,000 connections (benches/ws-echo/run.sh)
 #   compile    compile time and peak memory at 100/500/2,000 routes, with and without the
 #              "openapi" feature (benches/compile-cost/run.sh)
-# Not measured by this script yet: HTTP/2 with h2load (the compare servers speak HTTP/1.1
-# only), static files against tower-http's ServeDir.
+# Not measured by this script yet: HTTP/2 over TLS (the compare servers speak h2c only).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-PARTS="${PARTS:-callgrind memory ws compile}"
+PARTS="${PARTS:-callgrind h2 static memory ws compile}"
 out="$here/target-run-all"
 mkdir -p "$out"
 
@@ -50,6 +53,54 @@ if has callgrind; then
             print "Above 1 in the ratio columns: httpserver executes fewer instructions."
             print ""
         }' "$out/callgrind.tsv" >>"$out/table.md"
+fi
+
+# rows "rps <case> <framework> <round> <value>" and "callgrind <case> <framework> <value>"
+# from h2.sh and static.sh, as one table: per case, the median req/s of each, their ratio
+# (the median of the per-round ratios), and instructions per request.
+two_way_table() { # title unit-of-case
+    awk -F'\t' -v title="$1" -v unit="$2" '
+        function median(list,   a, n, i, j, t) {
+            n = split(list, a, " ")
+            for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+            return n ? ((n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2) : 0
+        }
+        $1 == "rps" { rps[$2, $3] = rps[$2, $3] " " $5; cell[$2, $3, $4] = $5; rounds[$4] = 1; if (!seen[$2]++) order[++n] = $2 }
+        $1 == "callgrind" { ins[$2, $3] = $4; if (!seen[$2]++) order[++n] = $2 }
+        END {
+            print "## " title
+            print ""
+            print "| " unit " | req/s httpserver | req/s axum | httpserver / axum | instructions httpserver | instructions axum | axum / httpserver |"
+            print "|---|---:|---:|---:|---:|---:|---:|"
+            for (i = 1; i <= n; i++) {
+                c = order[i]; list = ""
+                for (r in rounds) if (cell[c, "httpserver", r] > 0 && cell[c, "axum", r] > 0) list = list " " cell[c, "httpserver", r] / cell[c, "axum", r]
+                h = ins[c, "httpserver"]; a = ins[c, "axum"]
+                printf "| %s | %s | %s | %s | %s | %s | %s |\n", c,
+                    rps[c, "httpserver"] ? sprintf("%.0f", median(rps[c, "httpserver"])) : "-",
+                    rps[c, "axum"] ? sprintf("%.0f", median(rps[c, "axum"])) : "-",
+                    list ? sprintf("**%.2f**", median(list)) : "-",
+                    h ? h : "-", a ? a : "-", (h && a) ? sprintf("**%.3f**", a / h) : "-"
+            }
+            print ""
+        }'
+}
+
+if has h2; then
+    echo "== HTTP/2 (h2load)" >&2
+    bash "$here/compare/h2.sh" | tee "$out/h2.tsv" >&2
+    two_way_table "HTTP/2 h2c (benches/compare/h2.sh): GET /hello under h2load, both with TCP_NODELAY; instructions per request over one connection, 10 streams at a time" \
+        "connections x streams, or route" <"$out/h2.tsv" >>"$out/table.md"
+    NODELAY=0 PART=rps bash "$here/compare/h2.sh" | tee "$out/h2-axum-default.tsv" >&2
+    two_way_table "HTTP/2 h2c again, axum as it comes (no TCP_NODELAY: the kernel coalesces its small writes)" \
+        "connections x streams" <"$out/h2-axum-default.tsv" >>"$out/table.md"
+fi
+
+if has static; then
+    echo "== static files" >&2
+    bash "$here/compare/static.sh" | tee "$out/static.tsv" >&2
+    two_way_table "Static files (benches/compare/static.sh): httpserver's static_files against tower-http's ServeDir, wrk -c64" \
+        "file" <"$out/static.tsv" >>"$out/table.md"
 fi
 
 if has memory; then

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # WebSocket echo throughput of httpserver and axum: messages per second over 1 connection
-# and over 100, each message waiting for its echo.
+# and over 100 and 1,000, each message waiting for its echo.
 #
 #   bash benches/ws-echo/run.sh
 #
 # Builds in release, then for each round, each connection count and each framework in turn
 # (A B A B ...): starts the server pinned to one core, runs the load pinned to the other,
 # stops the server. Prints the median of the rounds and httpserver / axum. Knobs
-# (environment): ROUNDS (3), SECONDS (5), SIZE (32 bytes), CONNS ("1 100"),
+# (environment): ROUNDS (3), SECONDS (5), SIZE (32 bytes), CONNS ("1 100 1000"),
 # SERVER_CPU (0), CLIENT_CPU (1), PORT (18090).
 set -euo pipefail
 
@@ -17,7 +17,9 @@ cd "$here"
 ROUNDS="${ROUNDS:-3}"
 SECONDS_EACH="${SECONDS:-5}"
 SIZE="${SIZE:-32}"
-CONNS="${CONNS:-1 100}"
+CONNS="${CONNS:-1 100 1000}"
+# A thousand sockets on each side, and the two processes' own files.
+ulimit -n 8192 2>/dev/null || true
 SERVER_CPU="${SERVER_CPU:-0}"
 CLIENT_CPU="${CLIENT_CPU:-1}"
 PORT="${PORT:-18090}"

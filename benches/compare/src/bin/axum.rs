@@ -1,8 +1,10 @@
 //! axum 0.8 serving the benchmark routes on 127.0.0.1:<port> (argument, default 3000).
-//! One tokio worker thread; logging off (no tracing subscriber is installed).
+//! One tokio worker thread; logging off (no tracing subscriber is installed). With
+//! `BENCH_STATIC_DIR` set, that directory's files are served under `/static`.
 
 use axum::extract::Path;
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
@@ -27,11 +29,24 @@ fn main() -> std::io::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let app = Router::new()
+        let mut app = Router::new()
             .route("/hello", get(hello))
             .route("/users/{id}", get(user))
             .route("/echo", post(echo));
+        // static.sh: the files of BENCH_STATIC_DIR under /static, by tower-http's ServeDir.
+        if let Some(dir) = std::env::var_os("BENCH_STATIC_DIR") {
+            app = app.nest_service("/static", tower_http::services::ServeDir::new(dir));
+        }
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-        axum::serve(listener, app).await
+        // httpserver sets TCP_NODELAY on every connection (as nginx and Go do); axum leaves
+        // it to the app. BENCH_TCP_NODELAY=1 sets it here too, for a like-for-like run.
+        if std::env::var_os("BENCH_TCP_NODELAY").is_some_and(|v| v == "1") {
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
+            axum::serve(listener, app).await
+        } else {
+            axum::serve(listener, app).await
+        }
     })
 }

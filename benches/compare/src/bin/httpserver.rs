@@ -1,5 +1,6 @@
 //! httpserver serving the benchmark routes on 127.0.0.1:<port> (argument, default 3000).
-//! One tokio worker thread; logging off (no tracing subscriber is installed).
+//! One tokio worker thread; logging off (no tracing subscriber is installed). With
+//! `BENCH_STATIC_DIR` set, that directory's files are served under `/static`.
 
 use httpserver::{collect_routes, get, post, App, Json};
 use serde_json::{json, Value};
@@ -29,8 +30,12 @@ fn main() -> std::io::Result<()> {
         .build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-        App::new()
-            .routes(collect_routes![hello, user, echo])
+        let mut app = App::new().routes(collect_routes![hello, user, echo]);
+        // static.sh: the files of BENCH_STATIC_DIR under /static.
+        if let Some(dir) = std::env::var_os("BENCH_STATIC_DIR") {
+            app = app.static_files("/static", dir);
+        }
+        app
             // As the others: no log line per request (axum and actix-web write none by default).
             .access_log(false)
             .handle_signals(true)

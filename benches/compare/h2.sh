@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# HTTP/2 in the clear (h2c, prior knowledge): httpserver against axum, on the same hyper
+# and h2, with h2load (Debian's nghttp2-client).
+#
+#   bash benches/compare/h2.sh                 # both parts
+#   PART=rps bash benches/compare/h2.sh        # requests/s only
+#   PART=callgrind bash benches/compare/h2.sh  # instructions per request only
+#
+# rps: for each round, each load shape (CONNS x STREAMS, default "200x50 10x10") and each
+# framework in turn (A B A B ...): the server pinned to SERVER_CPU, h2load pinned to
+# CLIENT_CPU, WARMUP then DURATION of GET /hello. Prints one TSV line per measurement:
+#   rps <shape> <framework> <round> <req/s>
+# callgrind: the server under valgrind; h2load sends 500 warm-up requests, the counters
+# are zeroed, N requests on one connection with 10 streams at a time, the counters dumped.
+# Prints: callgrind <route> <framework> <instructions per request>.
+# NODELAY (1): 1 sets TCP_NODELAY in axum too, as httpserver always does (nginx and Go do
+# the same; axum leaves it off unless the app sets it); 0 runs axum as it comes.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PART="${PART:-rps callgrind}"
+FRAMEWORKS="${FRAMEWORKS:-httpserver axum}"
+SHAPES="${SHAPES:-200x50 10x10}"
+ROUNDS="${ROUNDS:-3}"
+DURATION="${DURATION:-10s}"
+WARMUP="${WARMUP:-2s}"
+N="${N:-5000}"
+SERVER_CPU="${SERVER_CPU:-0}"
+CLIENT_CPU="${CLIENT_CPU:-1}"
+PORT="${PORT:-3997}"
+export BENCH_TCP_NODELAY="${NODELAY:-1}"
+
+command -v h2load >/dev/null || { echo "h2.sh: h2load not found (apt-get install nghttp2-client)" >&2; exit 1; }
+export CARGO_TARGET_DIR="$here/target"
+(cd "$here" && cargo build --release --quiet --bins)
+bin="$CARGO_TARGET_DIR/release"
+
+pid=""
+stop() {
+    [ -n "$pid" ] || return 0
+    kill -INT "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    pid=""
+}
+trap stop EXIT
+
+wait_port() {
+    for _ in $(seq 200); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
+        sleep 0.05
+    done
+    echo "h2.sh: nothing listens on $PORT" >&2
+    exit 1
+}
+
+# h2load's "finished in 10.00s, 123456.78 req/s, ..." line, and no failed request.
+req_per_s() {
+    local out="$1"
+    if ! grep -q "requests: .* 0 failed, 0 errored" <<<"$out"; then
+        echo "h2.sh: h2load saw failures:" >&2
+        grep "requests:" <<<"$out" >&2
+        exit 1
+    fi
+    sed -n 's/^finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p' <<<"$out"
+}
+
+if [[ " $PART " == *" rps "* ]]; then
+    for round in $(seq "$ROUNDS"); do
+        for shape in $SHAPES; do
+            conns="${shape%x*}"
+            streams="${shape#*x}"
+            for fw in $FRAMEWORKS; do
+                taskset -c "$SERVER_CPU" "$bin/$fw" "$PORT" >/dev/null 2>&1 &
+                pid=$!
+                wait_port
+                out="$(taskset -c "$CLIENT_CPU" h2load -c "$conns" -m "$streams" \
+                    --warm-up-time="$WARMUP" -D "$DURATION" "http://127.0.0.1:$PORT/hello" 2>&1)"
+                printf "rps\t%s\t%s\t%s\t%s\n" "$shape" "$fw" "$round" "$(req_per_s "$out")"
+                stop
+            done
+        done
+    done
+fi
+
+if [[ " $PART " == *" callgrind "* ]]; then
+    out_dir="$(mktemp -d)"
+    for fw in $FRAMEWORKS; do
+        for path in /hello /users/42; do
+            rm -f "$out_dir"/cg.*
+            valgrind --tool=callgrind --callgrind-out-file="$out_dir/cg.%p" \
+                "$bin/$fw" "$PORT" >/dev/null 2>&1 &
+            pid=$!
+            wait_port
+            h2load -n 500 -c 1 -m 10 "http://127.0.0.1:$PORT$path" >/dev/null
+            callgrind_control -z "$pid" >/dev/null 2>&1
+            out="$(h2load -n "$N" -c 1 -m 10 "http://127.0.0.1:$PORT$path" 2>&1)"
+            req_per_s "$out" >/dev/null
+            callgrind_control -d "$pid" >/dev/null 2>&1
+            stop
+            dump="$(ls -t "$out_dir"/cg.*.* | head -1)"
+            instr="$(awk '/^summary:/ {print $2}' "$dump")"
+            printf "callgrind\t%s\t%s\t%s\n" "$path" "$fw" "$((instr / N))"
+        done
+    done
+    rm -rf "$out_dir"
+fi
