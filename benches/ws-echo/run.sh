@@ -7,7 +7,7 @@
 # Builds in release, then for each round, each connection count and each framework in turn
 # (A B A B ...): starts the server pinned to one core, runs the load pinned to the other,
 # stops the server. Prints the median of the rounds and httpserver / axum. Knobs
-# (environment): ROUNDS (3), SECONDS (5), SIZE (32 bytes), CONNS ("1 100 1000"),
+# (environment): ROUNDS (3), DURATION (5 seconds; not SECONDS, which bash keeps for itself), SIZE (32 bytes), CONNS ("1 100 1000"),
 # SERVER_CPU (0), CLIENT_CPU (1), PORT (18090).
 set -euo pipefail
 
@@ -15,7 +15,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
 
 ROUNDS="${ROUNDS:-3}"
-SECONDS_EACH="${SECONDS:-5}"
+SECONDS_EACH="${DURATION:-5}"
 SIZE="${SIZE:-32}"
 CONNS="${CONNS:-1 100 1000}"
 # A thousand sockets on each side, and the two processes' own files.
