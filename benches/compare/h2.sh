@@ -34,25 +34,8 @@ export CARGO_TARGET_DIR="$here/target"
 (cd "$here" && cargo build --release --quiet --bins)
 bin="$CARGO_TARGET_DIR/release"
 
-pid=""
-stop() {
-    [ -n "$pid" ] || return 0
-    kill -INT "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    pid=""
-}
+source "$here/lib.sh"
 trap stop EXIT
-
-wait_port() {
-    for _ in $(seq 200); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
-        sleep 0.05
-    done
-    echo "h2.sh: nothing listens on $PORT" >&2
-    exit 1
-}
 
 # h2load's "finished in 10.00s, 123456.78 req/s, ..." line, and no failed request.
 req_per_s() {
@@ -84,24 +67,17 @@ if [[ " $PART " == *" rps "* ]]; then
 fi
 
 if [[ " $PART " == *" callgrind "* ]]; then
-    out_dir="$(mktemp -d)"
+    # One connection, 10 streams at a time: 500 warm-up requests, then N counted.
+    h2_client() { # path pid
+        h2load -n 500 -c 1 -m 10 "http://127.0.0.1:$PORT$1" >/dev/null
+        callgrind_control -z "$2" >/dev/null 2>&1
+        req_per_s "$(h2load -n "$N" -c 1 -m 10 "http://127.0.0.1:$PORT$1" 2>&1)" >/dev/null
+        callgrind_control -d "$2" >/dev/null 2>&1
+    }
     for fw in $FRAMEWORKS; do
         for path in /hello /users/42; do
-            rm -f "$out_dir"/cg.*
-            valgrind --tool=callgrind --callgrind-out-file="$out_dir/cg.%p" \
-                "$bin/$fw" "$PORT" >/dev/null 2>&1 &
-            pid=$!
-            wait_port
-            h2load -n 500 -c 1 -m 10 "http://127.0.0.1:$PORT$path" >/dev/null
-            callgrind_control -z "$pid" >/dev/null 2>&1
-            out="$(h2load -n "$N" -c 1 -m 10 "http://127.0.0.1:$PORT$path" 2>&1)"
-            req_per_s "$out" >/dev/null
-            callgrind_control -d "$pid" >/dev/null 2>&1
-            stop
-            dump="$(ls -t "$out_dir"/cg.*.* | head -1)"
-            instr="$(awk '/^summary:/ {print $2}' "$dump")"
-            printf "callgrind\t%s\t%s\t%s\n" "$path" "$fw" "$((instr / N))"
+            printf "callgrind\t%s\t%s\t%s\n" "$path" "$fw" \
+                "$(instructions_per_request "$bin/$fw" "$N" h2_client "$path")"
         done
     done
-    rm -rf "$out_dir"
 fi

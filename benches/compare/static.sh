@@ -34,25 +34,8 @@ head -c 1024 /dev/urandom >"$dir/1k.bin"
 head -c $((1024 * 1024)) /dev/urandom >"$dir/1m.bin"
 export BENCH_STATIC_DIR="$dir"
 
-pid=""
-stop() {
-    [ -n "$pid" ] || return 0
-    kill -INT "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    pid=""
-}
+source "$here/lib.sh"
 trap 'stop; rm -rf "$dir"' EXIT
-
-wait_port() {
-    for _ in $(seq 200); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
-        sleep 0.05
-    done
-    echo "static.sh: nothing listens on $PORT" >&2
-    exit 1
-}
 
 # Both must send the file's bytes, or the comparison means nothing.
 check_bodies() {
@@ -88,20 +71,10 @@ if [[ " $PART " == *" rps "* ]]; then
 fi
 
 if [[ " $PART " == *" callgrind "* ]]; then
-    out_dir="$(mktemp -d)"
     for fw in $FRAMEWORKS; do
         for file in 1k.bin 1m.bin; do
-            rm -f "$out_dir"/cg.*
-            valgrind --tool=callgrind --callgrind-out-file="$out_dir/cg.%p" \
-                "$bin/$fw" "$PORT" >/dev/null 2>&1 &
-            pid=$!
-            wait_port
-            python3 "$here/cg_client.py" "$PORT" "$N" "/static/$file" "$pid"
-            stop
-            dump="$(ls -t "$out_dir"/cg.*.* | head -1)"
-            instr="$(awk '/^summary:/ {print $2}' "$dump")"
-            printf "callgrind\t%s\t%s\t%s\n" "$file" "$fw" "$((instr / N))"
+            printf "callgrind\t%s\t%s\t%s\n" "$file" "$fw" \
+                "$(instructions_per_request "$bin/$fw" "$N" python3 "$here/cg_client.py" "$PORT" "$N" "/static/$file")"
         done
     done
-    rm -rf "$out_dir"
 fi
