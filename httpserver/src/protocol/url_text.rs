@@ -13,10 +13,9 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// The same, plus `/`, for a `<path:..>` value.
 const PATH: &AsciiSet = &SEGMENT.remove(b'/');
 
-/// Appends `/` and a static segment of the pattern.
+/// Appends `/` and a static segment of the pattern, encoded as a parameter's value is.
 pub fn push_static(url: &mut String, text: &str) {
-    url.push('/');
-    url.extend(utf8_percent_encode(text, SEGMENT));
+    push_segment_text(url, text);
 }
 
 /// Appends `/` and the value of a one-segment parameter (`/` inside it is encoded).

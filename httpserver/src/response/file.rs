@@ -172,6 +172,7 @@ impl FileResponse {
 pub(crate) fn not_opened(path: &Path, why: NotOpened) -> Response {
     match why {
         NotOpened::Refused(why) => not_found(path, why),
+        NotOpened::Directory => not_found(path, "a directory"),
         NotOpened::Io(e) => io_error(path, &e),
     }
 }

@@ -12,7 +12,7 @@ use bytes::Bytes;
 
 /// Files up to this size are read with their opening and answered from memory; larger
 /// ones are streamed in chunks. Most of a site's assets (scripts, styles, icons) fit.
-pub(crate) const READ_WITH_OPEN: u64 = 64 * 1024;
+const READ_WITH_OPEN: u64 = 64 * 1024;
 
 /// A regular file, open.
 pub(crate) struct OpenFile {
@@ -29,6 +29,9 @@ pub(crate) struct OpenFile {
 pub(crate) enum NotOpened {
     /// Answered as missing (404), for the reason given (logged at debug).
     Refused(&'static str),
+    /// A directory: missing too, to a caller that wanted a file (static mounts look for
+    /// its index instead).
+    Directory,
     /// What the file system said (403 for a permission, else 404).
     Io(std::io::Error),
 }
@@ -42,7 +45,11 @@ impl From<std::io::Error> for NotOpened {
 /// Opens the regular file at `path` and, when small, reads it. Blocking.
 pub(crate) fn open_regular(path: &Path) -> Result<OpenFile, NotOpened> {
     // The kind is checked before opening: opening a FIFO would block until a writer came.
-    if !std::fs::metadata(path)?.is_file() {
+    let kind = std::fs::metadata(path)?;
+    if kind.is_dir() {
+        return Err(NotOpened::Directory);
+    }
+    if !kind.is_file() {
         return Err(NotOpened::Refused("not a regular file"));
     }
     let mut file = File::open(path)?;
@@ -92,7 +99,10 @@ pub(crate) fn resolve_inside(root: &Path, rel: &Path) -> Result<PathBuf, NotOpen
             return Err(NotOpened::Refused("its directory is unavailable"));
         }
     };
-    let full = std::fs::canonicalize(root.join(rel))?;
+    // Whatever stops the path resolving (absent, or a directory on the way that may not
+    // be searched) is a missing file: the client learns nothing of what lies there.
+    let full = std::fs::canonicalize(root.join(rel))
+        .map_err(|_| NotOpened::Refused("no such path inside its directory"))?;
     if full.starts_with(&root) {
         Ok(full)
     } else {

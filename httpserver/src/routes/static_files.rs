@@ -62,7 +62,7 @@ pub(crate) fn mount(prefix: &str, dir: PathBuf) -> Vec<Route> {
             &["GET"],
             move |req: Request| -> HandlerFuture {
                 let root = Arc::clone(&files_root);
-                Box::pin(async move { serve_file(&root, &req).await })
+                Box::pin(async move { serve_file(root, &req).await })
             },
         ),
         Route::dynamic(
@@ -71,7 +71,7 @@ pub(crate) fn mount(prefix: &str, dir: PathBuf) -> Vec<Route> {
             &["GET"],
             move |req: Request| -> HandlerFuture {
                 let root = Arc::clone(&root);
-                Box::pin(async move { serve_dir(&root, PathBuf::new(), &req).await })
+                Box::pin(async move { serve_dir(root, PathBuf::new(), &req).await })
             },
         ),
     ]
@@ -102,7 +102,7 @@ enum Found {
 }
 
 /// `prefix/<path:file>`: a file, or a directory with or without its trailing slash.
-async fn serve_file(root: &Arc<PathBuf>, req: &Request) -> Response {
+async fn serve_file(root: Arc<PathBuf>, req: &Request) -> Response {
     let Some(raw) = req.path_params().get("file") else {
         return not_found();
     };
@@ -117,14 +117,15 @@ async fn serve_file(root: &Arc<PathBuf>, req: &Request) -> Response {
     if wants_dir {
         return serve_dir(root, rel, req).await;
     }
-    let root = Arc::clone(root);
     let found = on_blocking_pool(move || {
         let target = resolve_inside(&root, &rel)?;
-        if std::fs::metadata(&target)?.is_dir() {
-            let has_index = index_of(&root, &rel).is_ok();
-            return Ok(Found::Directory { has_index });
+        match open_regular(&target) {
+            Ok(file) => Ok(Found::File(target, file)),
+            Err(NotOpened::Directory) => Ok(Found::Directory {
+                has_index: index_of(&root, &rel).is_ok(),
+            }),
+            Err(why) => Err(why),
         }
-        open_regular(&target).map(|file| Found::File(target, file))
     })
     .await;
     match found {
@@ -136,8 +137,7 @@ async fn serve_file(root: &Arc<PathBuf>, req: &Request) -> Response {
 }
 
 /// A directory request (`prefix/` or `prefix/sub/`): its `index.html`, else 404.
-async fn serve_dir(root: &Arc<PathBuf>, rel: PathBuf, req: &Request) -> Response {
-    let root = Arc::clone(root);
+async fn serve_dir(root: Arc<PathBuf>, rel: PathBuf, req: &Request) -> Response {
     let index = on_blocking_pool(move || {
         let index = index_of(&root, &rel)?;
         open_regular(&index).map(|file| (index, file))
@@ -153,10 +153,9 @@ async fn serve_dir(root: &Arc<PathBuf>, rel: PathBuf, req: &Request) -> Response
 /// (`index.html` itself may be a symlink, and is checked like any other file). Blocking.
 fn index_of(root: &Path, rel: &Path) -> Result<PathBuf, NotOpened> {
     let index = resolve_inside(root, &rel.join(INDEX))?;
-    if std::fs::metadata(&index)?.is_file() {
-        Ok(index)
-    } else {
-        Err(NotOpened::Refused("its index is not a regular file"))
+    match std::fs::metadata(&index) {
+        Ok(meta) if meta.is_file() => Ok(index),
+        _ => Err(NotOpened::Refused("no index that is a regular file")),
     }
 }
 
