@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http::header::{HeaderValue, ALLOW, CONNECTION, LOCATION};
@@ -24,7 +25,7 @@ use crate::protocol::read_body::{
 use crate::request::body_stream::BodyStream;
 use crate::request::{Request, RequestParts};
 use crate::response::{Body, IntoResponse, Response};
-use crate::router::Lookup;
+use crate::router::{Lookup, RouteId};
 use crate::routes::hooks::GroupHooks;
 use crate::routes::hooks::{run_after, run_before};
 use crate::routes::route::Route;
@@ -52,9 +53,9 @@ enum BodyState {
 /// A request routed, with its [`Request`] built: all the async part keeps of it. The head
 /// (a few hundred bytes) is gone into the `Request` by then, so that the future hyper
 /// moves for every request stays small.
-struct Routed<'a> {
+struct Routed {
     request: Request,
-    outcome: Outcome<'a>,
+    outcome: Outcome,
     /// The body, unread, for the route to read or stream.
     pending: Option<PendingBody>,
     /// Whether the body was (so far) left unread.
@@ -75,14 +76,16 @@ pub(crate) enum Entry {
 
 /// Answers one request: checks its head as `entry` asks, then [`respond`]s. Also says
 /// whether the body was left unread. Not an `async fn`: that would be one more future
-/// around the pipeline's, and one more copy of the request head per request.
+/// around the pipeline's, and one more copy of the request head per request. The future
+/// owns the app rather than borrowing it, so that a server can hand it to hyper as it is,
+/// without an `async` block around it (which would move it again on its first poll).
 pub(crate) fn answer<B>(
-    core: &AppCore,
+    core: Arc<AppCore>,
     head: http::request::Parts,
     body: B,
     client_addr: SocketAddr,
     entry: Entry,
-) -> impl Future<Output = (Response, bool)> + Send + '_
+) -> impl Future<Output = (Response, bool)> + Send + 'static
 where
     B: http_body::Body + Send + 'static,
     B::Data: Send,
@@ -102,7 +105,7 @@ where
         .trusted_proxies
         .client(client_addr, over_tls(&head), &head.headers);
     let log = access_log::start(core.config.access_log, &head, client.addr);
-    let routed = route(core, head, body, client_addr, client);
+    let routed = route(&core, head, body, client_addr, client);
     respond(core, routed, log)
 }
 
@@ -114,7 +117,7 @@ fn route(
     body: BodyState,
     peer: SocketAddr,
     client: ClientView,
-) -> Routed<'_> {
+) -> Routed {
     let (refused, pending) = match body {
         BodyState::Refused(e) => (Some(e), None),
         BodyState::Empty => (None, None),
@@ -165,15 +168,19 @@ fn route(
 /// An `async` block, not an `async fn`: an `async fn` keeps its arguments twice in its
 /// state (as passed, and as bound), and hyper moves that state for every request.
 #[allow(clippy::manual_async_fn)]
-fn respond<'a>(
-    core: &'a AppCore,
-    mut routed: Routed<'a>,
+fn respond(
+    core: Arc<AppCore>,
+    mut routed: Routed,
     log: Option<access_log::Pending>,
-) -> impl Future<Output = (Response, bool)> + Send + 'a {
+) -> impl Future<Output = (Response, bool)> + Send + 'static {
     async move {
+        let core = &*core;
         let request = &routed.request;
-        let (group, handler_name) = match &routed.outcome {
-            Outcome::Routed(route) => (route.group_hooks(), Some(route.name())),
+        let (group, handler_name) = match routed.outcome {
+            Outcome::Routed(id) => {
+                let route = &core.router[id];
+                (route.group_hooks(), Some(route.name()))
+            }
             _ => (None, None),
         };
         // One binding, changed in place below: a new binding per step is a copy per step.
@@ -181,12 +188,13 @@ fn respond<'a>(
             // Refused before routing (a malformed head, an undecodable path): no hook that
             // expects a well-formed request sees it.
             Outcome::Refused(response) => *response,
-            Outcome::Routed(route) => match run_before(&core.before, request).await {
+            Outcome::Routed(id) => match run_before(&core.before, request).await {
                 Some(early) => early,
                 None => match run_group_before(group, request).await {
                     Some(early) => early,
                     None => {
                         let pending = routed.pending.take();
+                        let route = &core.router[id];
                         let (response, unread) = run_route(core, route, request, pending).await;
                         routed.unread_body = unread;
                         response
@@ -335,22 +343,22 @@ fn refuse_target(core: &AppCore, head: &http::request::Parts) -> Response {
 /// Where routing left a request.
 /// The responses are boxed: they are the rare outcomes, and inline they would add a
 /// response's size to the state of every request's future.
-enum Outcome<'a> {
+enum Outcome {
     /// Refused before routing; the response says why.
     Refused(Box<Response>),
     /// A route takes it.
-    Routed(&'a Route),
+    Routed(RouteId),
     /// No route takes it: 404, 405, the OPTIONS answer or a trailing-slash redirect.
     Unrouted(Box<Response>),
 }
 
 /// Finds the route for the request and its path parameters, or the response that says
 /// why there is none.
-fn route_request<'a>(
-    core: &'a AppCore,
+fn route_request(
+    core: &AppCore,
     head: &http::request::Parts,
     path: &str,
-) -> (Outcome<'a>, HashMap<String, String>) {
+) -> (Outcome, HashMap<String, String>) {
     let lookup = core
         .router
         .lookup(&head.method, path, |route: &Route, values: &[&str]| {
@@ -362,12 +370,12 @@ fn route_request<'a>(
             route.accepts(values)
         });
     let unrouted = match lookup {
-        Lookup::Found { value, params } => {
+        Lookup::Found { id, params, .. } => {
             let params = params
                 .iter()
                 .map(|(k, v)| (k.to_owned(), unescape_segment(v).into_owned()))
                 .collect();
-            return (Outcome::Routed(value), params);
+            return (Outcome::Routed(id), params);
         }
         Lookup::MethodNotAllowed { allowed } => method_not_allowed(&head.method, &allowed),
         Lookup::RedirectTrailingSlash => redirect_to_slash(&head.uri),

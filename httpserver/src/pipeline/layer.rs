@@ -104,11 +104,8 @@ impl Inner {
     }
 
     /// One request through the layers, down to the pipeline and back.
-    pub(crate) async fn call_layers(
-        &self,
-        req: http::Request<RequestBody>,
-    ) -> http::Response<Body> {
-        match self.clone().oneshot(req).await {
+    pub(crate) async fn call_layers(self, req: http::Request<RequestBody>) -> http::Response<Body> {
+        match self.oneshot(req).await {
             Ok(res) => res,
             Err(e) => {
                 tracing::error!(error = %e, "a layer failed; answering 500");

@@ -42,27 +42,29 @@ impl Stack {
     ///
     /// Plain functions that return futures, down to the pipeline's own: each `async fn`
     /// layer would keep its arguments (the request head among them) in the future a
-    /// second time, and hyper moves that future for every request.
+    /// second time, and hyper moves that future for every request. The future owns what
+    /// it needs of the stack, so that it can be handed on without an `async` block.
     pub(crate) fn call<B>(
         &self,
         mut req: http::Request<B>,
         entry: Entry,
         client_addr: SocketAddr,
-    ) -> impl Future<Output = http::Response<Body>> + Send + '_
+    ) -> impl Future<Output = http::Response<Body>> + Send + 'static
     where
         B: http_body::Body + Send + 'static,
         B::Data: Send,
         B::Error: Into<BoxError>,
     {
         let Some(layered) = &self.layered else {
-            return Either::Left(through_pipeline(&self.core, req, entry, client_addr));
+            let core = Arc::clone(&self.core);
+            return Either::Left(through_pipeline(core, req, entry, client_addr));
         };
         // Layers may want the peer (as axum's `ConnectInfo`); the pipeline reads it back.
         req.extensions_mut().insert(client_addr);
         if entry == Entry::Connection {
             req.extensions_mut().insert(FromConnection);
         }
-        Either::Right(layered.call_layers(req.map(RequestBody::new)))
+        Either::Right(layered.clone().call_layers(req.map(RequestBody::new)))
     }
 }
 
@@ -86,7 +88,7 @@ impl tower_service::Service<http::Request<RequestBody>> for Pipeline {
             None => Entry::Service,
         };
         let client_addr = client_addr_of(&req);
-        Box::pin(async move { Ok(through_pipeline(&core, req, entry, client_addr).await) })
+        Box::pin(through_pipeline(core, req, entry, client_addr).map(Ok))
     }
 }
 
@@ -100,12 +102,12 @@ pub(crate) fn client_addr_of<B>(req: &http::Request<B>) -> SocketAddr {
 
 /// One request through the pipeline. A pending protocol upgrade in the request's
 /// extensions is handed to the handler's extractors (see `ws::upgrade`).
-fn through_pipeline<'a, B>(
-    core: &'a AppCore,
+fn through_pipeline<B>(
+    core: Arc<AppCore>,
     req: http::Request<B>,
     entry: Entry,
     client_addr: SocketAddr,
-) -> impl Future<Output = http::Response<Body>> + Send + 'a
+) -> impl Future<Output = http::Response<Body>> + Send + 'static
 where
     B: http_body::Body + Send + 'static,
     B::Data: Send,

@@ -73,6 +73,8 @@ pub enum Lookup<'r, 'p, T> {
     /// A route matched the path and method, and `accept` accepted it.
     Found {
         value: &'r T,
+        /// Where the value sits in the router, to find it again with [`Router::get`].
+        id: RouteId,
         params: Params<'r, 'p>,
     },
     /// Routes matched the path, but none for this method. `allowed` is sorted by name,
@@ -83,6 +85,25 @@ pub enum Lookup<'r, 'p, T> {
     /// Nothing matched.
     NotFound,
 }
+
+/// A route's place in its [`Router`]: what a lookup found, held without borrowing the
+/// router (a request's future owns the app it borrows from, and cannot hold a reference
+/// into it made before).
+///
+/// ```
+/// use http::Method;
+/// use httpserver::router::{Lookup, Router};
+///
+/// let mut router = Router::new();
+/// router.insert("/users/<int:id>", &[Method::GET], "user").unwrap();
+/// let Lookup::Found { id, .. } = router.lookup(&Method::GET, "/users/7", |_, _| true) else {
+///     panic!("no match");
+/// };
+/// assert_eq!(router.get(id), Some(&"user"));
+/// assert_eq!(router[id], "user");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RouteId(usize);
 
 /// The parameters captured by a match: the route's own names with the decoded values,
 /// in pattern order. Holds no heap allocation when the route has no parameters.
@@ -119,6 +140,18 @@ impl<'r, 'p> Params<'r, 'p> {
     /// Whether the route has no parameters.
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
+    }
+}
+
+/// The value of the route a lookup of this router found.
+///
+/// # Panics
+/// For an id that no lookup of this router gave: an id of a larger router.
+impl<T> std::ops::Index<RouteId> for Router<T> {
+    type Output = T;
+
+    fn index(&self, id: RouteId) -> &T {
+        &self.routes[id.0].value
     }
 }
 
@@ -205,6 +238,7 @@ impl<T> Router<T> {
             };
             return Lookup::Found {
                 value: &route.value,
+                id: RouteId(id),
                 params,
             };
         }
@@ -219,6 +253,11 @@ impl<T> Router<T> {
             true => Lookup::RedirectTrailingSlash,
             false => Lookup::NotFound,
         }
+    }
+
+    /// The value of the route a lookup found (`None` for an id of another router).
+    pub fn get(&self, id: RouteId) -> Option<&T> {
+        self.routes.get(id.0).map(|route| &route.value)
     }
 
     /// Every route as `(methods, pattern as written, value)`, in insertion order.
@@ -276,7 +315,7 @@ mod tests {
     /// `name` or `name a=1 b=2` for a match, else the variant.
     fn describe(found: Lookup<'_, '_, &'static str>) -> String {
         match found {
-            Lookup::Found { value, params } => {
+            Lookup::Found { value, params, .. } => {
                 let pairs = params.iter().map(|(n, v)| format!(" {n}={v}"));
                 format!("{value}{}", pairs.collect::<String>())
             }

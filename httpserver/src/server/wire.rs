@@ -6,6 +6,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use futures_util::FutureExt;
 use http::header::{HeaderValue, CONTENT_LENGTH, HOST};
 use http::StatusCode;
 use hyper::body::Incoming;
@@ -41,7 +42,6 @@ impl Wire<'_> {
         let (stack, activity) = (self.stack.clone(), Arc::clone(self.activity));
         let (peer, over_tls, http2) = (self.peer, self.over_tls, self.http2);
         service_fn(move |mut req: http::Request<Incoming>| {
-            let stack = stack.clone();
             let in_flight = activity.start();
             let activity = Arc::clone(&activity);
             if over_tls {
@@ -49,8 +49,11 @@ impl Wire<'_> {
             }
             host_from_authority(&mut req);
             let head_request = req.method() == http::Method::HEAD;
-            async move {
-                let mut res = stack.call(req, Entry::Connection, peer).await;
+            // A map over the app's future, not an `async` block awaiting it: hyper moves
+            // the service future once per request, and the block would move the app's
+            // future again on its first poll (from its captures to its await point).
+            let answered = stack.call(req, Entry::Connection, peer);
+            answered.map(move |mut res| {
                 bodiless_where_required(&mut res, head_request);
                 if res.extensions().get::<BodyLeftUnread>().is_some() {
                     activity.close_early();
@@ -59,7 +62,7 @@ impl Wire<'_> {
                     activity.upgrade();
                 }
                 Ok::<_, Infallible>(res.map(|body| TrackedBody::new(body, in_flight, http2)))
-            }
+            })
         })
     }
 }
