@@ -76,6 +76,7 @@ pub use log_sink::NonBlockingStderr;
 pub use pipeline::layer;
 pub use protocol::safe_path::secure_filename;
 pub use request::body_stream::BodyStream;
+pub use request::path_params::{PathParams, PathParamsIter};
 pub use request::{Request, RequestBuilder};
 pub use response::{
     Body, ChunkSender, Event, FileResponse, Html, IntoChunk, IntoEvent, IntoHeaders, IntoResponse,

@@ -2,7 +2,6 @@
 //! [`Request`], run the handler (catching panics), and settle failures into responses.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -23,6 +22,7 @@ use crate::protocol::read_body::{
     declared_length, declared_over, read_body, BodyError, BodyTimeouts,
 };
 use crate::request::body_stream::BodyStream;
+use crate::request::path_params::PathParams;
 use crate::request::{Request, RequestParts};
 use crate::response::{Body, IntoResponse, Response};
 use crate::router::{Lookup, RouteId};
@@ -127,11 +127,11 @@ fn route(
     let (outcome, path_params) = match (refused, routing_path(head.uri.path())) {
         (Some(e), _) => (
             Outcome::Refused(Box::new(e.into_response())),
-            HashMap::new(),
+            PathParams::default(),
         ),
         (None, None) => (
             Outcome::Refused(Box::new(refuse_target(core, &head))),
-            HashMap::new(),
+            PathParams::default(),
         ),
         (None, Some(path)) => route_request(core, &head, &path),
     };
@@ -354,11 +354,7 @@ enum Outcome {
 
 /// Finds the route for the request and its path parameters, or the response that says
 /// why there is none.
-fn route_request(
-    core: &AppCore,
-    head: &http::request::Parts,
-    path: &str,
-) -> (Outcome, HashMap<String, String>) {
+fn route_request(core: &AppCore, head: &http::request::Parts, path: &str) -> (Outcome, PathParams) {
     let lookup = core
         .router
         .lookup(&head.method, path, |route: &Route, values: &[&str]| {
@@ -371,17 +367,19 @@ fn route_request(
         });
     let unrouted = match lookup {
         Lookup::Found { id, params, .. } => {
-            let params = params
+            let names = params.names().iter().map(Arc::clone);
+            let values = params
+                .values()
                 .iter()
-                .map(|(k, v)| (k.to_owned(), unescape_segment(v).into_owned()))
-                .collect();
+                .map(|v| unescape_segment(v).into_owned());
+            let params = PathParams::from_pairs(names.zip(values).collect());
             return (Outcome::Routed(id), params);
         }
         Lookup::MethodNotAllowed { allowed } => method_not_allowed(&head.method, &allowed),
         Lookup::RedirectTrailingSlash => redirect_to_slash(&head.uri),
         Lookup::NotFound => HttpError::new(404, "Not Found").into_response(),
     };
-    (Outcome::Unrouted(Box::new(unrouted)), HashMap::new())
+    (Outcome::Unrouted(Box::new(unrouted)), PathParams::default())
 }
 
 /// Runs the handler; a panic inside it becomes a 500 and the connection serves on.

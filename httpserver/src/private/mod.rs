@@ -127,7 +127,7 @@ pub fn path_param<T>(
 ) -> Result<T, Response> {
     req.path_params()
         .get(name)
-        .and_then(|raw| parse(raw))
+        .and_then(parse)
         .ok_or_else(|| HttpError::new(404, "Not Found").into())
 }
 

@@ -3,6 +3,7 @@
 //! for this request; cheap to clone, every clone sharing them.
 
 pub(crate) mod body_stream;
+pub(crate) mod path_params;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -16,6 +17,7 @@ use serde::de::DeserializeOwned;
 use crate::error::HttpError;
 use crate::handle::AppHandle;
 use crate::request::body_stream::BodyStream;
+use crate::request::path_params::PathParams;
 
 /// An HTTP request whose body has been read (at most `max_body_size` bytes).
 ///
@@ -49,7 +51,7 @@ struct Inner {
     /// Empty until read: the body is read after routing and the before hooks accepted the
     /// request (see `set_body`), or given whole when the request is built.
     body: OnceLock<Bytes>,
-    path_params: HashMap<String, String>,
+    path_params: PathParams,
     client_addr: SocketAddr,
     peer_addr: SocketAddr,
     https: bool,
@@ -75,7 +77,7 @@ pub(crate) struct RequestParts {
     pub(crate) headers: HeaderMap,
     /// `None` while the body is still to be read.
     pub(crate) body: Option<Bytes>,
-    pub(crate) path_params: HashMap<String, String>,
+    pub(crate) path_params: PathParams,
     /// The client: the peer, or whom a trusted proxy reports.
     pub(crate) client_addr: SocketAddr,
     /// The other end of the connection.
@@ -265,7 +267,7 @@ impl Request {
     }
 
     /// The path parameters of the matched route by name, as decoded strings.
-    pub fn path_params(&self) -> &HashMap<String, String> {
+    pub fn path_params(&self) -> &PathParams {
         &self.inner.path_params
     }
 
@@ -401,7 +403,7 @@ pub struct RequestBuilder {
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
-    path_params: HashMap<String, String>,
+    path_params: PathParams,
     app: AppHandle,
 }
 
@@ -412,7 +414,7 @@ impl RequestBuilder {
             uri: target.parse().unwrap_or_else(|_| Uri::from_static("/")),
             headers: HeaderMap::new(),
             body: Bytes::new(),
-            path_params: HashMap::new(),
+            path_params: PathParams::default(),
             app: AppHandle::detached(),
         }
     }
@@ -436,7 +438,7 @@ impl RequestBuilder {
 
     /// Sets a path parameter, as routing would.
     pub fn path_param(mut self, name: &str, value: &str) -> Self {
-        self.path_params.insert(name.to_owned(), value.to_owned());
+        self.path_params.set(name, value.to_owned());
         self
     }
 

@@ -22,6 +22,7 @@ pub use httpserver_pattern as pattern;
 mod tree;
 
 use std::fmt;
+use std::sync::Arc;
 
 use http::Method;
 
@@ -41,7 +42,7 @@ struct Route<T> {
     pattern: Box<str>,
     methods: Vec<Method>,
     /// Parameter names in pattern order, paired with captured values on a match.
-    names: Box<[Box<str>]>,
+    names: Box<[Arc<str>]>,
     value: T,
 }
 
@@ -109,7 +110,7 @@ pub struct RouteId(usize);
 /// in pattern order. Holds no heap allocation when the route has no parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Params<'r, 'p> {
-    names: &'r [Box<str>],
+    names: &'r [Arc<str>],
     values: Vec<&'p str>,
 }
 
@@ -125,6 +126,12 @@ impl<'r, 'p> Params<'r, 'p> {
         self.iter()
             .find(|(n, _)| *n == name)
             .map(|(_, value)| value)
+    }
+
+    /// The route's parameter names in pattern order, shared: a caller that keeps them
+    /// past the router's borrow clones the `Arc`s instead of copying the text.
+    pub fn names(&self) -> &'r [Arc<str>] {
+        self.names
     }
 
     /// The captured values in pattern order.

@@ -108,7 +108,7 @@ async fn serve_file(root: Arc<PathBuf>, req: &Request) -> Response {
     };
     let (rel, wants_dir) = match raw.strip_suffix('/') {
         Some(dir) => (dir, true),
-        None => (raw.as_str(), false),
+        None => (raw, false),
     };
     let Some(rel) = sanitize(rel) else {
         tracing::debug!(path = %raw, "static file path refused");
