@@ -4,13 +4,16 @@
 use std::borrow::Cow;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::header::{HeaderValue, ALLOW, CONNECTION, LOCATION};
 use http::{Method, StatusCode};
 
-use crate::error::{catch_panic, BoxError, Failure, HttpError};
+use crate::error::{panic_message, BoxError, Failure, HttpError};
 use crate::pipeline::access_log;
 use crate::pipeline::core::{methods_text, AppCore};
 use crate::pipeline::csrf;
@@ -28,7 +31,7 @@ use crate::response::{Body, IntoResponse, Response};
 use crate::router::{Lookup, RouteId};
 use crate::routes::hooks::GroupHooks;
 use crate::routes::hooks::{run_after, run_before};
-use crate::routes::route::Route;
+use crate::routes::route::{HandlerFuture, Route};
 
 /// Marks a response (in its `http` extensions) whose request body was left unread: the
 /// server then ends the connection with a lingering close.
@@ -188,10 +191,15 @@ fn respond(
             // Refused before routing (a malformed head, an undecodable path): no hook that
             // expects a well-formed request sees it.
             Outcome::Refused(response) => *response,
-            Outcome::Routed(id) => match run_before(&core.before, request).await {
-                Some(early) => early,
-                None => match run_group_before(group, request).await {
-                    Some(early) => early,
+            Outcome::Routed(id) => {
+                // Boxed when a hook answers (rare): inline, the answer would sit in the
+                // state beside the handler's future for every request.
+                let early = match has_before_hooks(core, group) {
+                    true => run_all_before(core, group, request).await.map(Box::new),
+                    false => None,
+                };
+                match early {
+                    Some(early) => *early,
                     None => {
                         let pending = routed.pending.take();
                         let route = &core.router[id];
@@ -199,8 +207,9 @@ fn respond(
                         routed.unread_body = unread;
                         response
                     }
-                },
-            },
+                }
+            }
+            Outcome::Unrouted(response) if core.before.is_empty() => *response,
             Outcome::Unrouted(response) => {
                 run_before(&core.before, request).await.unwrap_or(*response)
             }
@@ -310,11 +319,24 @@ async fn run_route(
     }
 }
 
-/// The before hooks of the route's group, if it has any.
-async fn run_group_before(group: Option<&GroupHooks>, request: &Request) -> Option<Response> {
+/// Whether the app or the route's group has before hooks: without any, no hook future is
+/// made (its `None` would still be moved out of it, a response's size).
+fn has_before_hooks(core: &AppCore, group: Option<&GroupHooks>) -> bool {
+    !core.before.is_empty() || group.is_some_and(|group| !group.before.is_empty())
+}
+
+/// The app's before hooks, then those of the route's group: the first answer, if any.
+async fn run_all_before(
+    core: &AppCore,
+    group: Option<&GroupHooks>,
+    request: &Request,
+) -> Option<Response> {
+    if let Some(early) = run_before(&core.before, request).await {
+        return Some(early);
+    }
     match group {
-        Some(group) if !group.before.is_empty() => run_before(&group.before, request).await,
-        _ => None,
+        Some(group) => run_before(&group.before, request).await,
+        None => None,
     }
 }
 
@@ -383,10 +405,28 @@ fn route_request(core: &AppCore, head: &http::request::Parts, path: &str) -> (Ou
 }
 
 /// Runs the handler; a panic inside it becomes a 500 and the connection serves on.
-async fn run_handler(route: &Route, request: Request) -> Response {
-    catch_panic(route.call(request))
-        .await
-        .unwrap_or_else(|panic| Response::from_failure(Failure::Panic(panic)))
+fn run_handler(route: &Route, request: Request) -> HandlerRun {
+    HandlerRun(route.call(request))
+}
+
+/// A handler's future, a panic inside it answered as a 500. A future of its own rather
+/// than `catch_panic(..)` awaited: the response comes out of the poll as it is, not
+/// through a `Result` and the closures that unwrap it, each a copy of the response.
+struct HandlerRun(HandlerFuture);
+
+impl Future for HandlerRun {
+    type Output = Response;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        let handler = &mut self.0;
+        // The panicked future is not polled again: the 500 is the run's end.
+        match std::panic::catch_unwind(AssertUnwindSafe(|| handler.as_mut().poll(cx))) {
+            Ok(poll) => poll,
+            Err(payload) => Poll::Ready(Response::from_failure(Failure::Panic(panic_message(
+                payload.as_ref(),
+            )))),
+        }
+    }
 }
 
 /// What the log says of a failed response, taken before the error handlers consume the
