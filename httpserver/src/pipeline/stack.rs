@@ -39,14 +39,9 @@ impl Stack {
     }
 
     /// Answers `req` from `client_addr`.
-    ///
-    /// Plain functions that return futures, down to the pipeline's own: each `async fn`
-    /// layer would keep its arguments (the request head among them) in the future a
-    /// second time, and hyper moves that future for every request. The future owns what
-    /// it needs of the stack, so that it can be handed on without an `async` block.
     pub(crate) fn call<B>(
         &self,
-        mut req: http::Request<B>,
+        req: http::Request<B>,
         entry: Entry,
         client_addr: SocketAddr,
     ) -> impl Future<Output = http::Response<Body>> + Send + 'static
@@ -55,16 +50,40 @@ impl Stack {
         B::Data: Send,
         B::Error: Into<BoxError>,
     {
+        self.call_then(req, entry, client_addr, |response| response)
+    }
+
+    /// Answers `req` from `client_addr`, and hands the answer to `finish`.
+    ///
+    /// Plain functions that return futures, down to the pipeline's own: each `async fn`
+    /// layer would keep its arguments (the request head among them) in the future a
+    /// second time, and hyper moves that future for every request. The future owns what
+    /// it needs of the stack, so that it can be handed on without an `async` block; and
+    /// `finish` runs in the pipeline's own last step, where a map of the caller's around
+    /// the future would be a move of it (a kilobyte and more) per request.
+    pub(crate) fn call_then<B, R>(
+        &self,
+        mut req: http::Request<B>,
+        entry: Entry,
+        client_addr: SocketAddr,
+        finish: impl FnOnce(http::Response<Body>) -> R + Send + 'static,
+    ) -> impl Future<Output = R> + Send + 'static
+    where
+        B: http_body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>,
+    {
         let Some(layered) = &self.layered else {
             let core = Arc::clone(&self.core);
-            return Either::Left(through_pipeline(core, req, entry, client_addr));
+            return Either::Left(through_pipeline(core, req, entry, client_addr, finish));
         };
         // Layers may want the peer (as axum's `ConnectInfo`); the pipeline reads it back.
         req.extensions_mut().insert(client_addr);
         if entry == Entry::Connection {
             req.extensions_mut().insert(FromConnection);
         }
-        Either::Right(layered.clone().call_layers(req.map(RequestBody::new)))
+        let layers = layered.clone().call_layers(req.map(RequestBody::new));
+        Either::Right(layers.map(finish))
     }
 }
 
@@ -88,7 +107,7 @@ impl tower_service::Service<http::Request<RequestBody>> for Pipeline {
             None => Entry::Service,
         };
         let client_addr = client_addr_of(&req);
-        Box::pin(through_pipeline(core, req, entry, client_addr).map(Ok))
+        Box::pin(through_pipeline(core, req, entry, client_addr, Ok))
     }
 }
 
@@ -102,12 +121,13 @@ pub(crate) fn client_addr_of<B>(req: &http::Request<B>) -> SocketAddr {
 
 /// One request through the pipeline. A pending protocol upgrade in the request's
 /// extensions is handed to the handler's extractors (see `ws::upgrade`).
-fn through_pipeline<B>(
+fn through_pipeline<B, R>(
     core: Arc<AppCore>,
     req: http::Request<B>,
     entry: Entry,
     client_addr: SocketAddr,
-) -> impl Future<Output = http::Response<Body>> + Send + 'static
+    finish: impl FnOnce(http::Response<Body>) -> R + Send + 'static,
+) -> impl Future<Output = R> + Send + 'static
 where
     B: http_body::Body + Send + 'static,
     B::Data: Send,
@@ -119,12 +139,13 @@ where
     let upgrade = crate::ws::upgrade::take(&mut head);
     // A map over the answer's future, not an `async` block awaiting it: the block would
     // hold that future twice (captured, and moved in to be awaited).
-    let answered = answer(core, head, body, client_addr, entry).map(|(response, body_unread)| {
+    let answer = answer(core, head, body, client_addr, entry);
+    let answered = answer.map(move |(response, body_unread)| {
         let mut response = response.into_http();
         if body_unread {
             response.extensions_mut().insert(BodyLeftUnread);
         }
-        response
+        finish(response)
     });
     #[cfg(feature = "ws")]
     return crate::ws::upgrade::offer(upgrade, answered);

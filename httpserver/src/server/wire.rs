@@ -6,7 +6,6 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use futures_util::FutureExt;
 use http::header::{HeaderValue, CONTENT_LENGTH, HOST};
 use http::StatusCode;
 use hyper::body::Incoming;
@@ -49,11 +48,11 @@ impl Wire<'_> {
             }
             host_from_authority(&mut req);
             let head_request = req.method() == http::Method::HEAD;
-            // A map over the app's future, not an `async` block awaiting it: hyper moves
-            // the service future once per request, and the block would move the app's
-            // future again on its first poll (from its captures to its await point).
-            let answered = stack.call(req, Entry::Connection, peer);
-            answered.map(move |mut res| {
+            // The app's own future, finishing with the wire's step, not an `async` block
+            // awaiting it: hyper moves the service future once per request, and the block
+            // would move the app's future again on its first poll (from its captures to
+            // its await point).
+            stack.call_then(req, Entry::Connection, peer, move |mut res| {
                 bodiless_where_required(&mut res, head_request);
                 if res.extensions().get::<BodyLeftUnread>().is_some() {
                     activity.close_early();
