@@ -174,7 +174,7 @@ fn route(
 fn respond(
     core: Arc<AppCore>,
     mut routed: Routed,
-    log: Option<access_log::Pending>,
+    log: Option<Box<access_log::Pending>>,
 ) -> impl Future<Output = (Response, bool)> + Send + 'static {
     async move {
         let core = &*core;
@@ -243,7 +243,7 @@ fn respond(
             crate::extract::session::save(request, &mut response);
         }
         if let Some(log) = log {
-            access_log::finish(log, response.status(), response.known_length());
+            access_log::finish(*log, response.status(), response.known_length());
         }
         response.end_with(&core.handle);
         // While draining, every connection ends after its answer, so that clients reconnect
@@ -305,7 +305,9 @@ async fn run_route(
         idle: config.body_timeout,
         total: config.body_total_timeout,
     };
-    match read_body(body, declared, limit, timeouts).await {
+    // Boxed: its timers make it a few hundred bytes, which would be part of every
+    // request's future (bodiless ones too), moved per request.
+    match Box::pin(read_body(body, declared, limit, timeouts)).await {
         Err(e) => (e.into_http_error().into_response(), true),
         Ok(bytes) => {
             request.set_body(bytes);
