@@ -18,6 +18,12 @@ use crate::handle::AppHandle;
 use crate::request::Request;
 use crate::response::{Body, IntoResponse, Response};
 
+/// What a socket reads into at a time, allocated when it opens. tungstenite's default is
+/// 128 KiB, which an app with thousands of mostly idle sockets (chat, live updates) pays
+/// for each one; 8 KiB is what a socket read of small messages needs, and a larger message
+/// takes more reads, not more memory.
+const READ_BUFFER_SIZE: usize = 8 * 1024;
+
 /// A request to open a WebSocket. Take it as a handler argument and answer with
 /// [`on_upgrade`](Self::on_upgrade).
 ///
@@ -116,6 +122,7 @@ impl WebSocketUpgrade {
             .max_message_size
             .unwrap_or_else(|| sockets.max_message_size());
         let config = WebSocketConfig::default()
+            .read_buffer_size(READ_BUFFER_SIZE)
             .max_message_size(Some(max))
             .max_frame_size(Some(max));
         let mut res = Response::new(Body::empty()).with_status(StatusCode::SWITCHING_PROTOCOLS);
