@@ -7,19 +7,20 @@
 #
 # Parts (PARTS, default all):
 #   callgrind  instructions and mallocs per request, HTTP/1.1 (benches/compare/callgrind.sh)
-#   memory     RSS per idle keep-alive connection (benches/conn-memory/run.sh)
+#   memory     RSS per idle keep-alive connection (benches/conn-memory/run.sh), per open
+#              WebSocket and per open HTTP/2 connection (benches/conn-memory/open.sh)
 #   h2         HTTP/2 (h2c): req/s under h2load at 200x50 and 10x10 streams, and instructions
 #              per request (benches/compare/h2.sh)
+#   h2tls      the same over TLS (h2 by ALPN; TLS=1 bash benches/compare/h2.sh)
 #   static     static files, 1 KiB and 1 MiB: req/s (wrk) and instructions per request,
 #              against tower-http's ServeDir (benches/compare/static.sh)
 #   ws         WebSocket echo messages/s at 1, 100 and 1,000 connections (benches/ws-echo/run.sh)
 #   compile    compile time and peak memory at 100/500/2,000 routes, with and without the
 #              "openapi" feature (benches/compile-cost/run.sh)
-# Not measured by this script yet: HTTP/2 over TLS (the compare servers speak h2c only).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-PARTS="${PARTS:-callgrind h2 static memory ws compile}"
+PARTS="${PARTS:-callgrind h2 h2tls static memory ws compile}"
 out="$here/target-run-all"
 mkdir -p "$out"
 
@@ -96,6 +97,13 @@ if has h2; then
         "connections x streams" <"$out/h2-axum-default.tsv" >>"$out/table.md"
 fi
 
+if has h2tls; then
+    echo "== HTTP/2 over TLS (h2load)" >&2
+    TLS=1 bash "$here/compare/h2.sh" | tee "$out/h2tls.tsv" >&2
+    two_way_table "HTTP/2 over TLS (TLS=1 benches/compare/h2.sh; rustls with ring on both sides): GET /hello under h2load, both with TCP_NODELAY; instructions per request over one connection, 10 streams at a time" \
+        "connections x streams, or route" <"$out/h2tls.tsv" >>"$out/table.md"
+fi
+
 if has static; then
     echo "== static files" >&2
     bash "$here/compare/static.sh" | tee "$out/static.tsv" >&2
@@ -106,7 +114,8 @@ fi
 if has memory; then
     echo "== memory per connection" >&2
     bash "$here/conn-memory/run.sh" 2>&1 | tee "$out/memory.txt" >&2
-    { echo "## Memory per idle keep-alive connection (benches/conn-memory)"; echo; echo '```'; tail -n 12 "$out/memory.txt"; echo '```'; echo; } >>"$out/table.md"
+    bash "$here/conn-memory/open.sh" 2>&1 | tee "$out/memory-open.txt" >&2
+    { echo "## Memory per connection (benches/conn-memory)"; echo; echo '```'; tail -n 12 "$out/memory.txt"; grep '^server=' "$out/memory-open.txt"; echo '```'; echo; } >>"$out/table.md"
 fi
 
 if has ws; then

@@ -15,6 +15,8 @@
 # Prints: callgrind <route> <framework> <instructions per request>.
 # NODELAY (1): 1 sets TCP_NODELAY in axum too, as httpserver always does (nginx and Go do
 # the same; axum leaves it off unless the app sets it); 0 runs axum as it comes.
+# TLS (0): 1 runs HTTP/2 over TLS instead (h2 by ALPN, a fresh self-signed P-256
+# certificate from openssl; both servers on rustls with ring).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PART="${PART:-rps callgrind}"
@@ -35,7 +37,16 @@ export CARGO_TARGET_DIR="$here/target"
 bin="$CARGO_TARGET_DIR/release"
 
 source "$here/lib.sh"
-trap stop EXIT
+scheme=http
+if [ "${TLS:-0}" = 1 ]; then
+    command -v openssl >/dev/null || { echo "h2.sh: TLS=1 needs openssl" >&2; exit 1; }
+    tls_dir="$(mktemp -d)"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+        -subj /CN=localhost -keyout "$tls_dir/key.pem" -out "$tls_dir/cert.pem" 2>/dev/null
+    export BENCH_TLS_CERT="$tls_dir/cert.pem" BENCH_TLS_KEY="$tls_dir/key.pem"
+    scheme=https
+fi
+trap 'stop; rm -rf "${tls_dir:-}"' EXIT
 
 # h2load's "finished in 10.00s, 123456.78 req/s, ..." line, and no failed request.
 req_per_s() {
@@ -58,7 +69,7 @@ if [[ " $PART " == *" rps "* ]]; then
                 pid=$!
                 wait_port
                 out="$(taskset -c "$CLIENT_CPU" h2load -c "$conns" -m "$streams" \
-                    --warm-up-time="$WARMUP" -D "$DURATION" "http://127.0.0.1:$PORT/hello" 2>&1)"
+                    --warm-up-time="$WARMUP" -D "$DURATION" "$scheme://127.0.0.1:$PORT/hello" 2>&1)"
                 printf "rps\t%s\t%s\t%s\t%s\n" "$shape" "$fw" "$round" "$(req_per_s "$out")"
                 stop
             done
@@ -69,9 +80,9 @@ fi
 if [[ " $PART " == *" callgrind "* ]]; then
     # One connection, 10 streams at a time: 500 warm-up requests, then N counted.
     h2_client() { # path pid
-        h2load -n 500 -c 1 -m 10 "http://127.0.0.1:$PORT$1" >/dev/null
+        h2load -n 500 -c 1 -m 10 "$scheme://127.0.0.1:$PORT$1" >/dev/null
         callgrind_control -z "$2" >/dev/null 2>&1
-        req_per_s "$(h2load -n "$N" -c 1 -m 10 "http://127.0.0.1:$PORT$1" 2>&1)" >/dev/null
+        req_per_s "$(h2load -n "$N" -c 1 -m 10 "$scheme://127.0.0.1:$PORT$1" 2>&1)" >/dev/null
         callgrind_control -d "$2" >/dev/null 2>&1
     }
     for fw in $FRAMEWORKS; do

@@ -1,6 +1,7 @@
 //! httpserver serving the benchmark routes on 127.0.0.1:<port> (argument, default 3000).
 //! One tokio worker thread; logging off (no tracing subscriber is installed). With
-//! `BENCH_STATIC_DIR` set, that directory's files are served under `/static`.
+//! `BENCH_STATIC_DIR` set, that directory's files are served under `/static`; with
+//! `BENCH_TLS_CERT` and `BENCH_TLS_KEY` (PEM files), it serves HTTPS (ALPN h2, http/1.1).
 
 use httpserver::{collect_routes, get, post, App, Json};
 use serde_json::{json, Value};
@@ -34,6 +35,13 @@ fn main() -> std::io::Result<()> {
         // static.sh: the files of BENCH_STATIC_DIR under /static.
         if let Some(dir) = std::env::var_os("BENCH_STATIC_DIR") {
             app = app.static_files("/static", dir);
+        }
+        // h2.sh with TLS=1.
+        if let (Some(cert), Some(key)) = (
+            std::env::var_os("BENCH_TLS_CERT"),
+            std::env::var_os("BENCH_TLS_KEY"),
+        ) {
+            app = app.tls(httpserver::TlsConfig::from_pem_files(cert, key)?);
         }
         app
             // As the others: no log line per request (axum and actix-web write none by default).
