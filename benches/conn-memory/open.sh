@@ -26,16 +26,9 @@ echo "building (release) ..." >&2
 (cd "$benches/ws-echo" && CARGO_TARGET_DIR="$benches/ws-echo/target" cargo build --release --quiet --bins)
 (cd "$benches/compare" && CARGO_TARGET_DIR="$benches/compare/target" cargo build --release --quiet --bins)
 
-server_pid=""
-stop_server() {
-    [ -n "$server_pid" ] || return 0
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
-}
-trap stop_server EXIT
+# stop and wait_port, on $pid and $PORT: the compare benches' own.
+source "$benches/compare/lib.sh"
+trap stop EXIT
 
 for kind in $KINDS; do
     case "$kind" in
@@ -46,13 +39,10 @@ for kind in $KINDS; do
     esac
     for server in $SERVERS; do
         "$bin/$server" "$PORT" >/dev/null 2>&1 &
-        server_pid=$!
-        for _ in $(seq 100); do
-            (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-            sleep 0.05
-        done
+        pid=$!
+        wait_port
         printf 'server=%s ' "$server"
-        python3 "$here/open.py" "$kind" "$PORT" "$server_pid" "$N"
-        stop_server
+        python3 "$here/open.py" "$kind" "$PORT" "$pid" "$N"
+        stop
     done
 done
