@@ -13,7 +13,8 @@ N="${N:-5000}"
 FRAMEWORKS="${FRAMEWORKS:-httpserver axum actix hyper}"
 PORT="${PORT:-3998}"
 export CARGO_TARGET_DIR="$here/target"
-(cd "$here" && cargo build --release --quiet --bins)
+source "$here/lib.sh"
+build_each_bin "$here" $FRAMEWORKS
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 for fw in $FRAMEWORKS; do

@@ -33,10 +33,9 @@ export BENCH_TCP_NODELAY="${NODELAY:-1}"
 
 command -v h2load >/dev/null || { echo "h2.sh: h2load not found (apt-get install nghttp2-client)" >&2; exit 1; }
 export CARGO_TARGET_DIR="$here/target"
-(cd "$here" && cargo build --release --quiet --bins)
-bin="$CARGO_TARGET_DIR/release"
-
 source "$here/lib.sh"
+build_each_bin "$here" $FRAMEWORKS
+bin="$CARGO_TARGET_DIR/release"
 scheme=http
 if [ "${TLS:-0}" = 1 ]; then
     command -v openssl >/dev/null || { echo "h2.sh: TLS=1 needs openssl" >&2; exit 1; }

@@ -1,5 +1,18 @@
-# Shared by h2.sh and static.sh (sourced, not run): one server at a time on $PORT, and
-# its instructions per request under callgrind.
+# Shared by the benchmark scripts (sourced, not run): building the servers, one server
+# at a time on $PORT, and its instructions per request under callgrind.
+
+# build_each_bin DIR BIN...: builds each BIN of the bench project in DIR (release, into
+# DIR/target) in a cargo invocation of its own, with only the feature of its name. One
+# invocation for all would unify the features of their dependencies, and each server
+# would carry what the others turn on (see compare/Cargo.toml).
+build_each_bin() {
+    local dir="$1" bin
+    shift
+    for bin in "$@"; do
+        (cd "$dir" && CARGO_TARGET_DIR="$dir/target" cargo build --release --quiet \
+            --no-default-features --features "$bin" --bin "$bin")
+    done
+}
 
 pid=""
 

@@ -31,7 +31,8 @@ done
 # Its own target dir, whatever the caller's environment says.
 export CARGO_TARGET_DIR="$here/target"
 echo "building (release) ..." >&2
-cargo build --release --quiet --bins
+source "$here/lib.sh"
+build_each_bin "$here" $FRAMEWORKS
 bin="$CARGO_TARGET_DIR/release"
 
 declare -A EP_PATH=([hello]="/hello" [user]="/users/42" [echo]="/echo")

@@ -26,7 +26,8 @@ CLIENT_CPU="${CLIENT_CPU:-1}"
 PORT="${PORT:-3995}"
 
 export CARGO_TARGET_DIR="$here/target"
-(cd "$here" && cargo build --release --quiet --bins)
+source "$here/lib.sh"
+build_each_bin "$here" $FRAMEWORKS
 bin="$CARGO_TARGET_DIR/release"
 
 dir="$(mktemp -d)"
@@ -34,7 +35,6 @@ head -c 1024 /dev/urandom >"$dir/1k.bin"
 head -c $((1024 * 1024)) /dev/urandom >"$dir/1m.bin"
 export BENCH_STATIC_DIR="$dir"
 
-source "$here/lib.sh"
 trap 'stop; rm -rf "$dir"' EXIT
 
 # Both must send the file's bytes, or the comparison means nothing.

@@ -23,11 +23,10 @@ python3 -c 'import websockets, h2' 2>/dev/null || {
     exit 1
 }
 echo "building (release) ..." >&2
-(cd "$benches/ws-echo" && CARGO_TARGET_DIR="$benches/ws-echo/target" cargo build --release --quiet --bins)
-(cd "$benches/compare" && CARGO_TARGET_DIR="$benches/compare/target" cargo build --release --quiet --bins)
-
-# stop and wait_port, on $pid and $PORT: the compare benches' own.
+# build_each_bin, and stop and wait_port on $pid and $PORT: the compare benches' own.
 source "$benches/compare/lib.sh"
+build_each_bin "$benches/ws-echo" $SERVERS
+build_each_bin "$benches/compare" $SERVERS
 trap stop EXIT
 
 for kind in $KINDS; do

@@ -7,7 +7,7 @@
 # turn: starts it, runs the client (N connections, each GET /small then GET /big once,
 # all left open), which samples the server's VmRSS before, after the small GETs and after
 # the big ones, and prints the figures. Knobs (environment): N (200), PORT (19210),
-# SERVERS ("httpserver axum"; any binary name in target/release), ROUNDS (1).
+# SERVERS ("httpserver axum"; each a binary with a feature of its name), ROUNDS (1).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,7 +20,8 @@ ROUNDS="${ROUNDS:-1}"
 
 export CARGO_TARGET_DIR="$here/target"
 echo "building (release) ..." >&2
-cargo build --release --quiet --bins
+source "$here/../compare/lib.sh"
+build_each_bin "$here" $SERVERS client
 bin="$CARGO_TARGET_DIR/release"
 
 server_pid=""

@@ -27,7 +27,8 @@ FRAMEWORKS="httpserver axum"
 
 export CARGO_TARGET_DIR="$here/target"
 echo "building (release) ..." >&2
-cargo build --release --quiet --bins
+source "$here/../compare/lib.sh"
+build_each_bin "$here" $FRAMEWORKS load
 bin="$CARGO_TARGET_DIR/release"
 
 server_pid=""
