@@ -24,49 +24,56 @@ use crate::server::wire::Wire;
 /// How long a connection without streams waits for the client to acknowledge GOAWAY.
 const GOAWAY_ANSWER: Duration = Duration::from_secs(1);
 
-/// Runs hyper's HTTP/2 state machine on the connection until it is done.
-pub(crate) async fn serve_http2<S>(
-    wire: Wire<'_>,
+/// Runs hyper's HTTP/2 state machine on the connection until it is done. Not an `async fn`,
+/// and hyper's connection boxed: the connection's task is allocated at its largest state's
+/// size for as long as it lives, and an `async fn` would keep room in it for the builder
+/// and the byte stream the connection was made from, and for a second copy of the
+/// connection where it is pinned.
+pub(crate) fn serve_http2<'a, S>(
+    wire: Wire<'a>,
     io: ConnIo<S>,
-    shutdown: &mut watch::Receiver<bool>,
-) where
+    shutdown: &'a mut watch::Receiver<bool>,
+) -> impl Future<Output = ()> + Send + 'a
+where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let core = &wire.stack.core;
     let peer = wire.peer;
+    let activity = std::sync::Arc::clone(wire.activity);
     let executor = StreamExecutor {
         send_timeout: core.config.send_timeout,
     };
-    let mut builder = http2::Builder::new(executor);
-    builder
-        .timer(TokioTimer::new())
-        // The same bound on a request's headers as HTTP/1.1's head limit (431 over it).
-        .max_header_list_size(u32::try_from(core.config.max_head_size).unwrap_or(u32::MAX));
-    let activity = std::sync::Arc::clone(wire.activity);
-    let connection = builder.serve_connection(TokioIo::new(io), wire.service());
-    tokio::pin!(connection);
-    // HTTP/2 has no `Connection: close`: draining, shutdown and idleness end a connection
-    // with GOAWAY instead.
-    let ended = tokio::select! {
-        result = connection.as_mut() => Some(result),
-        () = idle_for(&activity, core.config.keep_alive_timeout) => None,
-        () = core.handle.drain_begun() => None,
-        _ = stopped(shutdown) => None,
-    };
-    let result = match ended {
-        Some(result) => result,
-        None => {
-            connection.as_mut().graceful_shutdown();
-            // GOAWAY is followed by a PING whose answer hyper waits for: a client that never
-            // answers must not hold the connection once its streams are done.
-            tokio::select! {
-                result = connection.as_mut() => result,
-                () = idle_for(&activity, GOAWAY_ANSWER) => Ok(()),
+    let mut connection = Box::pin(
+        http2::Builder::new(executor)
+            .timer(TokioTimer::new())
+            // The same bound on a request's headers as HTTP/1.1's head limit (431 over it).
+            .max_header_list_size(u32::try_from(core.config.max_head_size).unwrap_or(u32::MAX))
+            .serve_connection(TokioIo::new(io), wire.service()),
+    );
+    async move {
+        // HTTP/2 has no `Connection: close`: draining, shutdown and idleness end a
+        // connection with GOAWAY instead.
+        let ended = tokio::select! {
+            result = connection.as_mut() => Some(result),
+            () = idle_for(&activity, core.config.keep_alive_timeout) => None,
+            () = core.handle.drain_begun() => None,
+            _ = stopped(shutdown) => None,
+        };
+        let result = match ended {
+            Some(result) => result,
+            None => {
+                connection.as_mut().graceful_shutdown();
+                // GOAWAY is followed by a PING whose answer hyper waits for: a client that
+                // never answers must not hold the connection once its streams are done.
+                tokio::select! {
+                    result = connection.as_mut() => result,
+                    () = idle_for(&activity, GOAWAY_ANSWER) => Ok(()),
+                }
             }
+        };
+        if let Err(e) = result {
+            tracing::debug!(%peer, error = %e, "HTTP/2 connection ended with an error");
         }
-    };
-    if let Err(e) = result {
-        tracing::debug!(%peer, error = %e, "HTTP/2 connection ended with an error");
     }
 }
 

@@ -26,7 +26,7 @@ use tokio::task::JoinSet;
 use crate::handle::stopped;
 use crate::pipeline::core::AppCore;
 use crate::pipeline::stack::Stack;
-use crate::server::conn::{serve_connection, Security};
+use crate::server::conn::{spawn_connection, Security};
 
 /// Serves `listener` until a shutdown is asked for, then drains within the grace period.
 pub(crate) async fn serve(stack: Stack, listener: TcpListener) -> std::io::Result<()> {
@@ -68,7 +68,7 @@ pub(crate) async fn serve(stack: Stack, listener: TcpListener) -> std::io::Resul
                 Ok((stream, peer)) => {
                     failed_accepts.recovered();
                     let security = security_for_next(&core, https);
-                    connections.spawn(serve_connection(stack.clone(), stream, peer, security, slot));
+                    spawn_connection(&mut connections, stack.clone(), stream, peer, security, slot);
                 }
                 Err(e) => failed_accepts.pause_after(e).await,
             },
@@ -108,13 +108,7 @@ fn accept_queued(
             continue;
         };
         let security = security_for_next(&stack.core, https);
-        connections.spawn(serve_connection(
-            stack.clone(),
-            stream,
-            peer,
-            security,
-            slot,
-        ));
+        spawn_connection(connections, stack.clone(), stream, peer, security, slot);
     }
 }
 
