@@ -8,6 +8,8 @@ use std::sync::{Arc, OnceLock};
 use tokio::sync::watch;
 
 #[cfg(feature = "ws")]
+pub(crate) mod race;
+#[cfg(feature = "ws")]
 pub(crate) mod sockets;
 
 /// The app's state, by type.

@@ -6,6 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
+
+use super::race::unless_signalled;
 use tokio_util::task::TaskTracker;
 
 #[derive(Clone)]
@@ -30,10 +32,7 @@ impl Sockets {
     pub(crate) fn spawn(&self, socket: impl Future<Output = ()> + Send + 'static) {
         let cut = self.cut.clone();
         self.tracker.spawn(async move {
-            tokio::select! {
-                () = socket => {}
-                () = cut.cancelled() => {}
-            }
+            let _ = unless_signalled(socket, cut.cancelled()).await;
         });
     }
 

@@ -14,6 +14,7 @@ use super::socket::WebSocket;
 use super::upgrade::{self, Pending};
 use crate::error::HttpError;
 use crate::extract::FromRequest;
+use crate::handle::race::unless_signalled;
 use crate::handle::AppHandle;
 use crate::request::Request;
 use crate::response::{Body, IntoResponse, Response};
@@ -172,14 +173,9 @@ async fn run<F, Fut>(
         // The app's side goes on, reading the client's reply; the grace period bounds it.
         std::future::pending::<()>().await
     };
-    tokio::select! {
-        ended = app_side => {
-            if let Err(panic) = ended {
-                let msg = crate::error::panic_message(panic.as_ref());
-                tracing::error!(panic = %msg, "websocket task panicked");
-            }
-        }
-        () = going_away => {}
+    if let Some(Err(panic)) = unless_signalled(app_side, going_away).await {
+        let msg = crate::error::panic_message(panic.as_ref());
+        tracing::error!(panic = %msg, "websocket task panicked");
     }
     closer.finish().await;
 }
