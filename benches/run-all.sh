@@ -15,6 +15,7 @@
 #   static     static files, 1 KiB and 1 MiB: req/s (wrk) and instructions per request,
 #              against tower-http's ServeDir (benches/compare/static.sh)
 #   ws         WebSocket echo messages/s at 1, 100 and 1,000 connections (benches/ws-echo/run.sh)
+#              and instructions per message (benches/ws-echo/callgrind.sh)
 #   compile    compile time and peak memory at 100/500/2,000 routes, with and without the
 #              "openapi" feature (benches/compile-cost/run.sh)
 set -euo pipefail
@@ -122,6 +123,23 @@ if has ws; then
     echo "== WebSocket echo" >&2
     bash "$here/ws-echo/run.sh" 2>&1 | tee "$out/ws.txt" >&2
     { echo "## WebSocket echo (benches/ws-echo)"; echo; echo '```'; tail -n 12 "$out/ws.txt"; echo '```'; echo; } >>"$out/table.md"
+    bash "$here/ws-echo/callgrind.sh" | tee "$out/ws-callgrind.tsv" >&2
+    awk -F'\t' '
+        { all[$2, $3] = $4; bare[$2, $3] = $5; if (!seen[$2]++) order[++n] = $2 }
+        END {
+            print "## WebSocket, instructions per echoed message (benches/ws-echo/callgrind.sh)"
+            print ""
+            print "| connections | httpserver | axum | axum / httpserver | httpserver without memset | axum without memset | axum / httpserver |"
+            print "|---|---:|---:|---:|---:|---:|---:|"
+            for (i = 1; i <= n; i++) {
+                c = order[i]; h = all[c, "httpserver"]; a = all[c, "axum"]; hb = bare[c, "httpserver"]; ab = bare[c, "axum"]
+                printf "| %s | %s | %s | %s | %s | %s | %s |\n", c, h, a, (h + 0 && a + 0) ? sprintf("**%.2f**", a / h) : "-",
+                    hb, ab, (hb + 0 && ab + 0) ? sprintf("**%.3f**", ab / hb) : "-"
+            }
+            print ""
+            print "Without memset: tungstenite zeroes its read buffer before each read, which callgrind counts byte by byte."
+            print ""
+        }' "$out/ws-callgrind.tsv" >>"$out/table.md"
 fi
 
 if has compile; then
