@@ -122,7 +122,7 @@ fi
 if has ws; then
     echo "== WebSocket echo" >&2
     bash "$here/ws-echo/run.sh" 2>&1 | tee "$out/ws.txt" >&2
-    { echo "## WebSocket echo (benches/ws-echo)"; echo; echo '```'; tail -n 12 "$out/ws.txt"; echo '```'; echo; } >>"$out/table.md"
+    { echo "## WebSocket echo (benches/ws-echo)"; echo; echo '```'; sed -n '/^connections /,$p' "$out/ws.txt"; echo '```'; echo; } >>"$out/table.md"
     bash "$here/ws-echo/callgrind.sh" | tee "$out/ws-callgrind.tsv" >&2
     awk -F'\t' '
         { all[$2, $3] = $4; bare[$2, $3] = $5; if (!seen[$2]++) order[++n] = $2 }

@@ -6,7 +6,10 @@
 #
 # Builds in release, then for each round, each connection count and each framework in turn
 # (A B A B ...): starts the server pinned to one core, runs the load pinned to the other,
-# stops the server. Prints the median of the rounds and httpserver / axum. Knobs
+# stops the server. Prints the medians of the rounds: messages per second (h / a: httpserver
+# over axum, above 1 is faster) and the server's CPU time per message (a / h: above 1,
+# httpserver spends less). The load generator reads into a 4 KiB buffer so that from
+# 100 connections on the server, not the load, saturates its core. Knobs
 # (environment): ROUNDS (3), DURATION (5 seconds; not SECONDS, which bash keeps for itself), SIZE (32 bytes), CONNS ("1 100 1000"),
 # SERVER_CPU (0), CLIENT_CPU (1), PORT (18090).
 set -euo pipefail
@@ -42,7 +45,11 @@ stop_server() {
 }
 trap stop_server EXIT
 
-declare -A results
+# The server's user + system CPU time so far, in clock ticks (/proc/PID/stat fields 14, 15).
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+declare -A results costs
 for round in $(seq "$ROUNDS"); do
     for conns in $CONNS; do
         for fw in $FRAMEWORKS; do
@@ -52,18 +59,29 @@ for round in $(seq "$ROUNDS"); do
                 (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
                 sleep 0.05
             done
+            ticks_before=$(cpu_ticks "$server_pid")
             rate=$(taskset -c "$CLIENT_CPU" "$bin/load" "ws://127.0.0.1:$PORT/ws" "$conns" "$SECONDS_EACH" "$SIZE")
+            ticks=$(($(cpu_ticks "$server_pid") - ticks_before))
             stop_server
-            echo "round $round, $conns connection(s), $fw: $rate msg/s" >&2
+            cost=$(awk -v t="$ticks" -v hz="$CLK_TCK" -v r="$rate" -v s="$SECONDS_EACH" 'BEGIN {printf "%.2f", t / hz * 1e6 / (r * s)}')
+            echo "round $round, $conns connection(s), $fw: $rate msg/s, server CPU $cost us/msg" >&2
             results["$conns $fw"]+="$rate "
+            costs["$conns $fw"]+="$cost "
         done
     done
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-printf '%-12s %14s %14s %8s\n' connections httpserver axum ratio
+# msg/s is the pair's throughput, bounded by whichever side saturates its core first;
+# server CPU per message (connection setup included) is the server's own cost.
+printf '%-12s %12s %12s %8s %18s %12s %8s\n' connections "httpserver" "axum" "h / a" \
+    "httpserver us/msg" "axum us/msg" "a / h"
 for conns in $CONNS; do
     h=$(echo "${results["$conns httpserver"]}" | median)
     a=$(echo "${results["$conns axum"]}" | median)
-    printf '%-12s %14s %14s %8.2f\n' "$conns" "$h" "$a" "$(awk -v h="$h" -v a="$a" 'BEGIN {print h / a}')"
+    hc=$(echo "${costs["$conns httpserver"]}" | median)
+    ac=$(echo "${costs["$conns axum"]}" | median)
+    printf '%-12s %12s %12s %8.2f %18s %12s %8.2f\n' "$conns" "$h" "$a" \
+        "$(awk -v h="$h" -v a="$a" 'BEGIN {print h / a}')" "$hc" "$ac" \
+        "$(awk -v h="$hc" -v a="$ac" 'BEGIN {print (h > 0 ? a / h : 0)}')"
 done

@@ -6,7 +6,12 @@
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
+
+/// tungstenite zeroes its whole read buffer (128 KiB by default) before every read; at
+/// that size the load generator, not the server, would be the bottleneck on its core.
+const READ_BUFFER_SIZE: usize = 4 * 1024;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
@@ -19,10 +24,11 @@ async fn main() {
     let seconds: u64 = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(5);
     let size: usize = args.get(4).and_then(|a| a.parse().ok()).unwrap_or(32);
     let payload = "x".repeat(size);
+    let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER_SIZE);
     let mut sockets = Vec::new();
     for _ in 0..conns {
         // Nagle off, as both servers have it: small messages go out at once.
-        let (socket, _) = tokio_tungstenite::connect_async_with_config(url.as_str(), None, true)
+        let (socket, _) = tokio_tungstenite::connect_async_with_config(url.as_str(), Some(config), true)
             .await
             .expect("connect");
         sockets.push(socket);
