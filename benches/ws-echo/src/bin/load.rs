@@ -28,9 +28,10 @@ async fn main() {
     let mut sockets = Vec::new();
     for _ in 0..conns {
         // Nagle off, as both servers have it: small messages go out at once.
-        let (socket, _) = tokio_tungstenite::connect_async_with_config(url.as_str(), Some(config), true)
-            .await
-            .expect("connect");
+        let (socket, _) =
+            tokio_tungstenite::connect_async_with_config(url.as_str(), Some(config), true)
+                .await
+                .expect("connect");
         sockets.push(socket);
     }
     let until = Instant::now() + Duration::from_secs(seconds);
