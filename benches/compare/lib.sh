@@ -1,5 +1,5 @@
 # Shared by the benchmark scripts (sourced, not run): building the servers, one server
-# at a time on $PORT, and its instructions per request under callgrind.
+# at a time on $PORT, its CPU time, and its instructions per request under callgrind.
 
 # build_each_bin DIR BIN...: builds each BIN of the bench project in DIR (release, into
 # DIR/target) in a cargo invocation of its own, with only the feature of its name. One
@@ -35,6 +35,11 @@ wait_port() {
     echo "$(basename "$0"): nothing listens on $PORT" >&2
     exit 1
 }
+
+# cpu_ticks PID: CPU time (user + system, all threads, in clock ticks of $CLK_TCK) the
+# process has used so far; the name field is cut first, as it may hold spaces.
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+CLK_TCK="$(getconf CLK_TCK)"
 
 # instructions_per_request BINARY N CLIENT [ARGS...]: starts BINARY on $PORT under
 # callgrind, runs `CLIENT ARGS... PID` (which warms up, zeroes the counters, sends N

@@ -81,10 +81,6 @@ check_answers() { # framework
         || { echo "run.sh: $1 /echo: $got" >&2; exit 1; }
 }
 
-# CPU time (user + system, all threads, in clock ticks) the process has used so far.
-cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
-CLK_TCK="$(getconf CLK_TCK)"
-
 # wrk's "Requests/sec", 50% and 99% latency (in microseconds), error count, and the
 # server's CPU time per request (microseconds) from the ticks it used during the run.
 parse_wrk() { # server_cpu_ticks

@@ -34,35 +34,19 @@ source "$here/../compare/lib.sh"
 build_each_bin "$here" $FRAMEWORKS load
 bin="$CARGO_TARGET_DIR/release"
 
-server_pid=""
-stop_server() {
-    [ -n "$server_pid" ] || return 0
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
-}
-trap stop_server EXIT
-
-# The server's user + system CPU time so far, in clock ticks (/proc/PID/stat fields 14, 15).
-CLK_TCK=$(getconf CLK_TCK)
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+trap stop EXIT
 
 declare -A results costs
 for round in $(seq "$ROUNDS"); do
     for conns in $CONNS; do
         for fw in $FRAMEWORKS; do
             taskset -c "$SERVER_CPU" "$bin/$fw" "$PORT" 2>/dev/null &
-            server_pid=$!
-            for _ in $(seq 100); do
-                (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-                sleep 0.05
-            done
-            ticks_before=$(cpu_ticks "$server_pid")
+            pid=$!
+            wait_port
+            ticks_before=$(cpu_ticks "$pid")
             rate=$(taskset -c "$CLIENT_CPU" "$bin/load" "ws://127.0.0.1:$PORT/ws" "$conns" "$SECONDS_EACH" "$SIZE")
-            ticks=$(($(cpu_ticks "$server_pid") - ticks_before))
-            stop_server
+            ticks=$(($(cpu_ticks "$pid") - ticks_before))
+            stop
             cost=$(awk -v t="$ticks" -v hz="$CLK_TCK" -v r="$rate" -v s="$SECONDS_EACH" 'BEGIN {printf "%.2f", t / hz * 1e6 / (r * s)}')
             echo "round $round, $conns connection(s), $fw: $rate msg/s, server CPU $cost us/msg" >&2
             results["$conns $fw"]+="$rate "
