@@ -152,6 +152,36 @@ impl PageRun {
     }
 }
 
+/// `waitFor(check, then, tries)` for the driver pages: calls `then()` once `check()`
+/// holds, or `then("timed out")` after `tries` polls. Chromium's `--virtual-time-budget`
+/// lets virtual time run ahead whenever no fetch is pending, and an open WebSocket is not
+/// a fetch: a page that waited on timers would run out its budget in a few milliseconds
+/// of real time while its sockets still talk. So each poll waits on a fetch of `/__hold`,
+/// which the server answers after `HOLD`, and virtual time stands still meanwhile.
+macro_rules! wait_for_js {
+    () => {
+        r#"<script>
+function waitFor(check, then, tries) {
+  if (check()) return then();
+  if (tries <= 0) return then("timed out");
+  fetch("/__hold?" + tries, { cache: "no-store" })
+    .catch(() => {})
+    .then(() => waitFor(check, then, tries - 1));
+}
+</script>"#
+    };
+}
+
+/// How long `/__hold` keeps each poll of `waitFor` pending, in real time.
+const HOLD: Duration = Duration::from_millis(25);
+
+/// Answers after [`HOLD`]: see [`wait_for_js!`].
+#[httpserver::get("/__hold")]
+async fn hold() -> httpserver::StatusCode {
+    tokio::time::sleep(HOLD).await;
+    httpserver::StatusCode::NO_CONTENT
+}
+
 /// Loads `url` in headless Chromium (virtual time: `virtual_time_ms`) and dumps its DOM;
 /// fails the test if Chromium is missing or does not finish within `BROWSER_DEADLINE`.
 async fn run_page(url: String, virtual_time_ms: u32) -> PageRun {
@@ -460,19 +490,43 @@ async fn chromium_uploads_a_file_through_the_form() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Two frames of the chat page, as two people: each says one thing and leaves after two
+/// messages (`until=2`, which marks its body `data-done`); then #result holds what each
+/// one saw.
+const CHAT_DRIVER: &str = concat!(
+    r#"<!doctype html><html><body><pre id="result">pending</pre>
+<iframe id="alice" src="/?name=alice&amp;say=hello%20from%20alice&amp;until=2"></iframe>
+<iframe id="bob" src="/?name=bob&amp;say=hello%20from%20bob&amp;until=2"></iframe>"#,
+    wait_for_js!(),
+    r##"<script>
+const seen = (id) => {
+  const doc = document.getElementById(id).contentDocument;
+  if (!doc || !doc.body || doc.body.dataset.done !== "1") return null;
+  return Array.from(doc.querySelectorAll("#log li.message")).map((li) => li.textContent).sort();
+};
+waitFor(() => seen("alice") && seen("bob"), (failed) => {
+  const result = document.getElementById("result");
+  result.textContent = failed || JSON.stringify({ alice: seen("alice"), bob: seen("bob") });
+  result.setAttribute("data-done", "1");
+}, 400);
+</script></body></html>"##
+);
+
+#[httpserver::get("/__chat_driver")]
+async fn chat_driver() -> httpserver::Html<&'static str> {
+    httpserver::Html(CHAT_DRIVER)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_chat_pages_exchange_messages_over_websockets() {
-    let server = TestServer::start(chat_example::app()).await;
-    // Two iframes of the chat page: each says one thing, leaves after two messages, and
-    // the outer page writes what each one saw into #result.
-    let url = format!("http://{}/assets/pair.html", server.addr);
-    // Virtual time runs ahead while the pages only wait on their sockets: a generous budget
-    // costs nothing on a quiet machine and keeps a loaded one from cutting the exchange.
-    let page = run_page(url, 20000).await;
+    let app = chat_example::app().routes(httpserver::collect_routes![chat_driver, hold]);
+    let server = TestServer::start(app).await;
+    let url = format!("http://{}/__chat_driver", server.addr);
+    let page = run_page(url, 20_000).await;
     let (dom, context) = (&page.dom, || page.context());
     assert!(
         dom.contains(r#"data-done="1""#),
-        "the two chat pages did not finish\n{}",
+        "the driver page did not finish\n{}",
         context()
     );
     let both = r#"["alice: hello from alice","bob: hello from bob"]"#;
@@ -489,18 +543,18 @@ async fn two_chat_pages_exchange_messages_over_websockets() {
 /// and stays on the task list (its WebSocket open); once A's live feed is on, frame B
 /// opens the list and adds a task through its form; A must show the task without a
 /// reload. Then A is closed, so the page's network settles.
-const BOARD_DRIVER: &str = r#"<!doctype html><html><body><div id="result">pending</div>
-<iframe id="a" src="/register"></iframe><iframe id="b"></iframe>
-<script>
+const BOARD_DRIVER: &str = concat!(
+    r#"<!doctype html><html><body><div id="result">pending</div>
+<iframe id="a" src="/register"></iframe><iframe id="b"></iframe>"#,
+    wait_for_js!(),
+    r#"<script>
 const a = document.getElementById("a"), b = document.getElementById("b");
 const result = document.getElementById("result");
 const title = "Buy milk, said Chromium <b>";
 const finish = (text) => { result.textContent = text; a.src = "about:blank"; result.setAttribute("data-done", "1"); };
-const poll = (check, then, tries) => {
-  if (check()) return then();
-  if (tries <= 0) return finish("timed out: " + (a.contentDocument ? a.contentDocument.body.innerText : "no page"));
-  setTimeout(() => poll(check, then, tries - 1), 100);
-};
+const poll = (check, then, tries) => waitFor(check, (failed) => failed
+  ? finish("timed out: " + (a.contentDocument ? a.contentDocument.body.innerText : "no page"))
+  : then(), tries);
 let stepA = 0, stepB = 0;
 a.onload = () => {
   const doc = a.contentDocument;
@@ -512,7 +566,7 @@ a.onload = () => {
   } else if (stepA === 1) {
     stepA = 2;
     const status = () => doc.getElementById("live-status").textContent;
-    poll(() => status() === "Live updates: on", () => { b.src = "/tasks/"; }, 100);
+    poll(() => status() === "Live updates: on", () => { b.src = "/tasks/"; }, 400);
   }
 };
 b.onload = () => {
@@ -525,10 +579,11 @@ b.onload = () => {
     stepB = 2;
     const flash = doc.querySelector(".flash") ? doc.querySelector(".flash").textContent : "none";
     const list = () => a.contentDocument.getElementById("tasks").innerText;
-    poll(() => list().includes(title), () => finish("flash=[" + flash + "] live=[" + list() + "]"), 100);
+    poll(() => list().includes(title), () => finish("flash=[" + flash + "] live=[" + list() + "]"), 400);
   }
 };
-</script></body></html>"#;
+</script></body></html>"#
+);
 
 #[httpserver::get("/__board_driver")]
 async fn board_driver() -> httpserver::Html<&'static str> {
@@ -542,7 +597,7 @@ async fn chromium_adds_a_task_on_the_board_and_another_page_sees_it_live() {
     let app = board_example::app("the board's browser test secret, 32+ bytes", &data)
         .await
         .expect("the board starts")
-        .routes(httpserver::collect_routes![board_driver]);
+        .routes(httpserver::collect_routes![board_driver, hold]);
     let server = TestServer::start(app).await;
     let url = format!("http://{}/__board_driver", server.addr);
 
