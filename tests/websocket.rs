@@ -1,5 +1,6 @@
 //! WebSocket routes (feature `ws`): the handshake byte for byte over a real socket, the
-//! in-process test client, a Rust client (tokio-tungstenite) over TCP, size limits,
+//! in-process test client, a Rust client (tokio-tungstenite) over TCP and over TLS, a first
+//! message sent in the handshake's write, size limits,
 //! subprotocols, split sockets, layers, and graceful shutdown with sockets open.
 
 use std::time::Duration;
@@ -7,9 +8,10 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use httpserver::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use httpserver::{collect_routes, get, App, Request, Response};
-use httpserver_suite::{TestServer, IO_TIMEOUT};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use httpserver_suite::{TestCertificate, TestServer, IO_TIMEOUT};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_tungstenite::tungstenite;
 
 #[get("/echo")]
@@ -217,6 +219,11 @@ async fn hooks_see_the_handshake_request() {
 async fn raw_head(server: &TestServer, request: &str) -> (String, TcpStream) {
     let mut stream = TcpStream::connect(server.addr).await.unwrap();
     stream.write_all(request.as_bytes()).await.unwrap();
+    (read_head(&mut stream).await, stream)
+}
+
+/// Reads a response head byte by byte, leaving what follows it unread; lowercased.
+async fn read_head<S: AsyncRead + Unpin>(stream: &mut S) -> String {
     let mut buf = Vec::new();
     let mut byte = [0u8; 1];
     while !buf.ends_with(b"\r\n\r\n") {
@@ -232,7 +239,7 @@ async fn raw_head(server: &TestServer, request: &str) -> (String, TcpStream) {
         );
         buf.push(byte[0]);
     }
-    (String::from_utf8(buf).unwrap().to_ascii_lowercase(), stream)
+    String::from_utf8(buf).unwrap().to_ascii_lowercase()
 }
 
 fn handshake(path: &str, extra: &str) -> String {
@@ -290,8 +297,8 @@ async fn connect(
     socket
 }
 
-async fn next(
-    socket: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>,
+async fn next<S: AsyncRead + AsyncWrite + Unpin>(
+    socket: &mut tokio_tungstenite::WebSocketStream<S>,
 ) -> tungstenite::Message {
     tokio::time::timeout(IO_TIMEOUT, socket.next())
         .await
@@ -409,7 +416,7 @@ async fn websockets_work_under_layers() {
 }
 
 /// Reads one server frame (unmasked, short) off a raw stream: (opcode, payload).
-async fn read_frame(stream: &mut TcpStream) -> Option<(u8, Vec<u8>)> {
+async fn read_frame<S: AsyncRead + Unpin>(stream: &mut S) -> Option<(u8, Vec<u8>)> {
     let mut head = [0u8; 2];
     tokio::time::timeout(IO_TIMEOUT, stream.read_exact(&mut head))
         .await
@@ -457,6 +464,99 @@ async fn protocol_violations_close_with_a_reason_never_a_panic() {
         tungstenite::Message::Text("fine".into())
     );
     socket.close(None).await.unwrap();
+    server.stop().await.unwrap();
+}
+
+/// A short text frame as a client sends it: masked (with a key that changes every byte).
+fn client_text_frame(text: &str) -> Vec<u8> {
+    assert!(text.len() < 126, "a short frame");
+    let mask = [0x37, 0xfa, 0x21, 0x3d];
+    let mut frame = vec![0x81, 0x80 | text.len() as u8];
+    frame.extend_from_slice(&mask);
+    frame.extend(text.bytes().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
+    frame
+}
+
+/// Sends the handshake and a first message in the same write, as a client may: the server
+/// reads both at once, and the message must still reach the socket and be echoed.
+async fn echoes_a_message_sent_with_the_handshake<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+) {
+    let key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+    let mut bytes = handshake("/echo", key).into_bytes();
+    bytes.extend(client_text_frame("sent with the handshake"));
+    stream.write_all(&bytes).await.unwrap();
+    let head = read_head(&mut stream).await;
+    assert!(head.starts_with("http/1.1 101"), "{head}");
+    let frame = read_frame(&mut stream).await.expect("the echo");
+    assert_eq!(frame, (0x1, b"sent with the handshake".to_vec()));
+    stream
+        .write_all(&client_text_frame("and after"))
+        .await
+        .unwrap();
+    let frame = read_frame(&mut stream).await.expect("the echo");
+    assert_eq!(frame, (0x1, b"and after".to_vec()));
+}
+
+#[tokio::test]
+async fn a_message_sent_with_the_handshake_is_not_lost() {
+    let server = TestServer::start(app()).await;
+    let stream = TcpStream::connect(server.addr).await.unwrap();
+    echoes_a_message_sent_with_the_handshake(stream).await;
+    server.stop().await.unwrap();
+}
+
+/// An HTTPS connection (ALPN `http/1.1`) to a server with a certificate made for the test.
+async fn connect_tls(
+    server: &TestServer,
+    cert: &TestCertificate,
+) -> tokio_rustls::client::TlsStream<TcpStream> {
+    let tcp = TcpStream::connect(server.addr).await.unwrap();
+    let name = ServerName::try_from("localhost").expect("a server name");
+    tokio::time::timeout(IO_TIMEOUT, cert.http1_client.connect(name, tcp))
+        .await
+        .expect("TLS handshake in time")
+        .expect("TLS handshake")
+}
+
+#[tokio::test]
+async fn over_tls_a_message_sent_with_the_handshake_is_not_lost() {
+    let cert = TestCertificate::new();
+    let server = TestServer::start(app().tls(cert.server.clone())).await;
+    echoes_a_message_sent_with_the_handshake(connect_tls(&server, &cert).await).await;
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_rust_client_over_tls_echoes_and_gets_pongs_and_a_close() {
+    let cert = TestCertificate::new();
+    let server = TestServer::start(app().tls(cert.server.clone())).await;
+    let stream = connect_tls(&server, &cert).await;
+    let (mut socket, res) = tokio::time::timeout(
+        IO_TIMEOUT,
+        tokio_tungstenite::client_async("wss://localhost/echo", stream),
+    )
+    .await
+    .expect("handshake in time")
+    .expect("handshake");
+    assert_eq!(res.status(), 101);
+    let message = tungstenite::Message::Text("over TLS".into());
+    socket.send(message.clone()).await.unwrap();
+    assert_eq!(next(&mut socket).await, message);
+    let ping = tungstenite::Message::Ping(vec![7, 8].into());
+    socket.send(ping).await.unwrap();
+    let pong = tungstenite::Message::Pong(vec![7, 8].into());
+    assert_eq!(next(&mut socket).await, pong);
+    socket.close(None).await.unwrap();
+    // The server answers the close, and then the stream ends.
+    loop {
+        let read = tokio::time::timeout(IO_TIMEOUT, socket.next()).await;
+        match read.expect("the close's answer in time") {
+            Some(Ok(tungstenite::Message::Close(_))) => continue,
+            Some(Ok(other)) => panic!("after the close: {other:?}"),
+            Some(Err(_)) | None => break,
+        }
+    }
     server.stop().await.unwrap();
 }
 

@@ -35,7 +35,10 @@ const HTTP1_ONLY: [&str; 6] = [
 /// trusts it alone and offers only `h2`.
 pub struct TestCertificate {
     pub server: TlsConfig,
+    /// Trusts the certificate and offers `h2` only.
     pub client: TlsConnector,
+    /// Trusts the certificate and offers `http/1.1` only (WebSocket handshakes).
+    pub http1_client: TlsConnector,
 }
 
 impl TestCertificate {
@@ -56,10 +59,13 @@ impl TestCertificate {
             .expect("protocol versions")
             .with_root_certificates(roots)
             .with_no_client_auth();
+        let mut http1 = config.clone();
         config.alpn_protocols = vec![b"h2".to_vec()];
+        http1.alpn_protocols = vec![b"http/1.1".to_vec()];
         TestCertificate {
             server,
             client: TlsConnector::from(Arc::new(config)),
+            http1_client: TlsConnector::from(Arc::new(http1)),
         }
     }
 }

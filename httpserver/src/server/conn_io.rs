@@ -24,6 +24,9 @@ pub(crate) struct ConnIo<S> {
     prefix: Bytes,
     idle: IdleTimer,
     send: SendTimer,
+    /// Taken over by an upgrade (a WebSocket), which times its own waits: the idle timer
+    /// is no longer consulted.
+    handed_over: bool,
 }
 
 /// Times a write the socket does not take: armed when a write is refused for lack of
@@ -149,7 +152,33 @@ impl<S> ConnIo<S> {
                 sleep: None,
                 deadline: None,
             },
+            handed_over: false,
         }
+    }
+
+    /// The connection now belongs to the protocol an upgrade switched to: no keep-alive
+    /// or head timeout applies any more (the send timeout still does), and `unread`, the
+    /// bytes hyper read past the handshake, are put back in front of what is to be read.
+    #[cfg(feature = "ws")]
+    pub(crate) fn hand_over(&mut self, unread: Bytes) {
+        self.handed_over = true;
+        self.unread(unread);
+    }
+
+    #[cfg(feature = "ws")]
+    fn unread(&mut self, bytes: Bytes) {
+        if bytes.is_empty() {
+            return;
+        }
+        self.prefix = if self.prefix.is_empty() {
+            bytes
+        } else {
+            // What hyper read came out of the front of the prefix.
+            let mut joined = Vec::with_capacity(bytes.len() + self.prefix.len());
+            joined.extend_from_slice(&bytes);
+            joined.extend_from_slice(&self.prefix);
+            Bytes::from(joined)
+        };
     }
 }
 
@@ -249,6 +278,9 @@ impl<S: AsyncRead + Unpin> AsyncRead for ConnIo<S> {
             this.idle.on_read();
             return Poll::Ready(Ok(()));
         }
+        if this.handed_over {
+            return Pin::new(&mut this.stream).poll_read(cx, buf);
+        }
         let before = buf.filled().len();
         match Pin::new(&mut this.stream).poll_read(cx, buf) {
             Poll::Ready(result) => {
@@ -304,7 +336,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for ConnIo<S> {
         // hyper flushes after the last bytes of a response, and may not read again until
         // something wakes it: the idle wait that the response's end starts is armed here,
         // on this task's waker, instead of waking the task once more per request.
-        if flushed.is_ready() && this.idle.expired(cx).is_some() {
+        if flushed.is_ready() && !this.handed_over && this.idle.expired(cx).is_some() {
             // Already due (nothing was registered): let the next read see it.
             cx.waker().wake_by_ref();
         }

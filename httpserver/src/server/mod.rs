@@ -2,12 +2,14 @@
 //! signal or `AppHandle::shutdown`. Each accepted connection is served by `conn` (TLS,
 //! the protocol's choice, HTTP/1.1 here and HTTP/2 in `http2`), whose requests reach the
 //! app through `wire`; `conn_io`, `activity`, `linger` and `reclaim` are the connection's
-//! byte stream, its timers and its close.
+//! byte stream, its timers and its close; `handover` gives that stream to a WebSocket.
 
 pub(crate) mod activity;
 pub(crate) mod conn;
 pub(crate) mod conn_io;
 pub(crate) mod first_line;
+#[cfg(feature = "ws")]
+pub(crate) mod handover;
 #[cfg(feature = "http2")]
 pub(crate) mod http2;
 pub(crate) mod linger;
@@ -32,6 +34,8 @@ use crate::server::conn::{spawn_connection, Security};
 pub(crate) async fn serve(stack: Stack, listener: TcpListener) -> std::io::Result<()> {
     let core = Arc::clone(&stack.core);
     let addr = listener.local_addr()?;
+    #[cfg(feature = "ws")]
+    handover::register();
     let https = serves_https(&core);
     log_start(&core, addr, https);
     if core.config.handle_signals {

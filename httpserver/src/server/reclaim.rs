@@ -29,6 +29,12 @@ impl<T> Reclaim<T> {
         (lent, returned)
     }
 
+    /// The stream lent, while it is.
+    #[cfg(feature = "ws")]
+    pub(crate) fn inner_mut(&mut self) -> Option<&mut T> {
+        self.inner.as_mut()
+    }
+
     fn get(&mut self) -> io::Result<&mut T> {
         // `inner` is only taken in `drop`, so this never fails while the value lives.
         self.inner

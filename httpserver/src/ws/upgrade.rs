@@ -9,7 +9,7 @@
 
 use std::cell::RefCell;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, DuplexStream};
@@ -23,6 +23,34 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Io for T {}
 
 pub(crate) type BoxIo = Box<dyn Io>;
 
+/// Takes the server's own byte stream back out of hyper's `Upgraded`, or gives it back
+/// when the stream is not one the server made (an HTTP/2 stream, another server's).
+pub(crate) type OwnStream = fn(hyper::upgrade::Upgraded) -> Result<BoxIo, hyper::upgrade::Upgraded>;
+
+/// Registered by the server when it starts: this module cannot name the server's stream
+/// types, and the server's function is the same for every app of the process. A socket
+/// over its own stream skips, on every read and write, hyper's boxed stream, its rewind
+/// buffer and the two adapters between tokio's and hyper's I/O traits.
+static OWN_STREAM: OnceLock<OwnStream> = OnceLock::new();
+
+/// Registers how to take the server's own stream back (the first call wins: there is
+/// only one server implementation).
+pub(crate) fn register_own_stream(own: OwnStream) {
+    let _ = OWN_STREAM.set(own);
+}
+
+/// The upgraded connection as the socket's byte stream.
+fn socket_stream(upgraded: hyper::upgrade::Upgraded) -> BoxIo {
+    let upgraded = match OWN_STREAM.get() {
+        Some(own) => match own(upgraded) {
+            Ok(stream) => return stream,
+            Err(upgraded) => upgraded,
+        },
+        None => upgraded,
+    };
+    Box::new(TokioIo::new(upgraded))
+}
+
 /// A connection that becomes the WebSocket's once the 101 answer has been sent.
 pub(crate) enum Pending {
     Hyper(hyper::upgrade::OnUpgrade),
@@ -33,7 +61,7 @@ pub(crate) enum Pending {
 impl Pending {
     pub(crate) async fn connect(self) -> Result<BoxIo, BoxError> {
         Ok(match self {
-            Pending::Hyper(on_upgrade) => Box::new(TokioIo::new(on_upgrade.await?)),
+            Pending::Hyper(on_upgrade) => socket_stream(on_upgrade.await?),
             Pending::Test(pipe) => Box::new(pipe.await?),
         })
     }
