@@ -59,6 +59,23 @@ async fn one_access_event_per_request_with_method_path_status_bytes_duration_cli
     );
     assert!(lines[0].contains("version=HTTP/1.1"), "{log}");
 
+    // A HEAD answer carries no body on any transport, whatever its length: 0 bytes sent.
+    for transport in Transport::ALL {
+        let requests = async {
+            let client = Client::start(app(), transport).await;
+            let res = client.exchange("HEAD", "/whoami", &[], b"").await;
+            res.assert_status(200);
+            client.stop().await;
+        };
+        let ((), log) = httpserver_suite::logged("httpserver::access=info", requests).await;
+        let line = log
+            .lines()
+            .find(|l| l.contains("path=/whoami"))
+            .unwrap_or_else(|| panic!("no access line over {transport:?}: {log}"));
+        assert!(line.contains("method=HEAD"), "{transport:?}: {line}");
+        assert!(line.contains("bytes=0 "), "{transport:?}: {line}");
+    }
+
     // The protocol, the user agent and the request id (as a proxy or tower-http's
     // SetRequestIdLayer sets it) ride along, over HTTP/2 too.
     let requests = async {

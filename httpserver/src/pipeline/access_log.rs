@@ -55,10 +55,25 @@ pub(crate) fn start(
     })
 }
 
+/// The body bytes that go on the wire: none answers HEAD, and none comes with a 1xx, 204
+/// or 304 (the wire drops such a body), whatever length the response had.
+fn bytes_sent(method: &Method, status: StatusCode, bytes: Option<u64>) -> Option<u64> {
+    let bodiless = *method == Method::HEAD
+        || status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED;
+    if bodiless {
+        Some(0)
+    } else {
+        bytes
+    }
+}
+
 /// Writes the line: status, body bytes (`-` for a body whose length is not known until it
 /// has been streamed) and the time the app took to produce the response.
 pub(crate) fn finish(pending: Pending, status: StatusCode, bytes: Option<u64>) {
     let micros = pending.started.elapsed().as_micros() as u64;
+    let bytes = bytes_sent(&pending.method, status, bytes);
     let Pending {
         method,
         target,
