@@ -3,7 +3,7 @@
 //! same moment would race with the one this test installs.
 
 use httpserver::{collect_routes, get, App, Request, StreamingResponse};
-use httpserver_suite::{Client, Transport};
+use httpserver_suite::{Client, HttpResponse, Transport};
 use serde_json::{json, Value};
 
 #[get("/whoami")]
@@ -61,38 +61,41 @@ async fn one_access_event_per_request_with_method_path_status_bytes_duration_cli
 
     // A HEAD answer carries no body on any transport, whatever its length: 0 bytes sent.
     for transport in Transport::ALL {
-        let requests = async {
-            let client = Client::start(app(), transport).await;
-            let res = client.exchange("HEAD", "/whoami", &[], b"").await;
-            res.assert_status(200);
-            client.stop().await;
-        };
-        let ((), log) = httpserver_suite::logged("httpserver::access=info", requests).await;
-        let line = log
-            .lines()
-            .find(|l| l.contains("path=/whoami"))
-            .unwrap_or_else(|| panic!("no access line over {transport:?}: {log}"));
+        let (res, line) = whoami_logged(transport, "HEAD", &[]).await;
+        res.assert_status(200);
         assert!(line.contains("method=HEAD"), "{transport:?}: {line}");
         assert!(line.contains("bytes=0 "), "{transport:?}: {line}");
     }
 
     // The protocol, the user agent and the request id (as a proxy or tower-http's
     // SetRequestIdLayer sets it) ride along, over HTTP/2 too.
-    let requests = async {
-        let client = Client::start(app(), Transport::H2c).await;
-        let headers = [
-            ("user-agent", "board-tests/1.0"),
-            ("x-request-id", "req-42"),
-        ];
-        client.call_with("GET", "/whoami", &headers, "").await;
-        client.stop().await;
-    };
-    let ((), log) = httpserver_suite::logged("httpserver::access=info", requests).await;
-    let line = log
-        .lines()
-        .find(|l| l.contains("path=/whoami"))
-        .unwrap_or_else(|| panic!("no access line: {log}"));
+    let headers = [
+        ("user-agent", "board-tests/1.0"),
+        ("x-request-id", "req-42"),
+    ];
+    let (_, line) = whoami_logged(Transport::H2c, "GET", &headers).await;
     assert!(line.contains("version=HTTP/2.0"), "{line}");
     assert!(line.contains("user_agent=\"board-tests/1.0\""), "{line}");
     assert!(line.contains("request_id=\"req-42\""), "{line}");
+}
+
+/// `method /whoami` with `headers` over `transport`: the response, and the access line it
+/// was logged with.
+async fn whoami_logged(
+    transport: Transport,
+    method: &str,
+    headers: &[(&str, &str)],
+) -> (HttpResponse, String) {
+    let request = async {
+        let client = Client::start(app(), transport).await;
+        let res = client.exchange(method, "/whoami", headers, b"").await;
+        client.stop().await;
+        res
+    };
+    let (res, log) = httpserver_suite::logged("httpserver::access=info", request).await;
+    let line = log
+        .lines()
+        .find(|l| l.contains("path=/whoami"))
+        .unwrap_or_else(|| panic!("no access line over {transport:?}: {log}"));
+    (res, line.to_owned())
 }

@@ -8,10 +8,9 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use httpserver::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use httpserver::{collect_routes, get, App, Request, Response};
-use httpserver_suite::{TestCertificate, TestServer, IO_TIMEOUT};
+use httpserver_suite::{tls_handshake, TestCertificate, TestServer, IO_TIMEOUT};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_tungstenite::tungstenite;
 
 #[get("/echo")]
@@ -512,11 +511,7 @@ async fn connect_tls(
     cert: &TestCertificate,
 ) -> tokio_rustls::client::TlsStream<TcpStream> {
     let tcp = TcpStream::connect(server.addr).await.unwrap();
-    let name = ServerName::try_from("localhost").expect("a server name");
-    tokio::time::timeout(IO_TIMEOUT, cert.http1_client.connect(name, tcp))
-        .await
-        .expect("TLS handshake in time")
-        .expect("TLS handshake")
+    tls_handshake(tcp, &cert.http1_client).await
 }
 
 #[tokio::test]

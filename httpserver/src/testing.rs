@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::extract::session::SessionKeys;
 use crate::pipeline::dispatch::Entry;
 use crate::pipeline::stack::Stack;
+use crate::protocol::bodiless::sends_no_body;
 use crate::response::Body;
 
 /// Sends requests to an app in process, through exactly the pipeline the server uses:
@@ -460,10 +461,7 @@ impl TestStream {
         }
         // As on the wire: a HEAD response has the headers of a GET and no body, and 1xx,
         // 204 and 304 responses never carry one.
-        let bodiless = status.is_informational()
-            || status == StatusCode::NO_CONTENT
-            || status == StatusCode::NOT_MODIFIED;
-        let body = if method == Method::HEAD || bodiless {
+        let body = if sends_no_body(method, status) {
             Body::empty()
         } else {
             body

@@ -14,6 +14,7 @@ use hyper::client::conn::http2::handshake;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
 use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
 use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 use tokio_rustls::TlsConnector;
@@ -146,11 +147,7 @@ pub async fn h2_open(
     match tls {
         None => send(tcp, request).await,
         Some(connector) => {
-            let name = ServerName::try_from("localhost").expect("server name");
-            let stream = tokio::time::timeout(IO_TIMEOUT, connector.connect(name, tcp))
-                .await
-                .expect("TLS handshake within the timeout")
-                .expect("TLS handshake");
+            let stream = tls_handshake(tcp, connector).await;
             assert_eq!(
                 stream.get_ref().1.alpn_protocol(),
                 Some(&b"h2"[..]),
@@ -159,6 +156,15 @@ pub async fn h2_open(
             send(stream, request).await
         }
     }
+}
+
+/// The TLS handshake of a client connection to the test server, as `localhost`.
+pub async fn tls_handshake(tcp: TcpStream, connector: &TlsConnector) -> TlsStream<TcpStream> {
+    let name = ServerName::try_from("localhost").expect("server name");
+    tokio::time::timeout(IO_TIMEOUT, connector.connect(name, tcp))
+        .await
+        .expect("TLS handshake within the timeout")
+        .expect("TLS handshake")
 }
 
 fn h2_request(

@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 mod h2;
 pub mod session_demo;
 mod transport;
-pub use h2::{h2_exchange, h2_open, H2Response, TestCertificate};
+pub use h2::{h2_exchange, h2_open, tls_handshake, H2Response, TestCertificate};
 pub use transport::{exchange, exchange_on_every, Case, Client, MakeApp, Transport};
 
 /// What the app logs (at `filter`, e.g. `"info"` or `"httpserver::access=info"`) while `f`

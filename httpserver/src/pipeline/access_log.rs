@@ -8,6 +8,8 @@ use std::time::Instant;
 use http::header::USER_AGENT;
 use http::{Method, StatusCode, Version};
 
+use crate::protocol::bodiless::sends_no_body;
+
 /// What is known of a request before it is answered, kept only when a line will be written.
 pub(crate) struct Pending {
     started: Instant,
@@ -55,25 +57,16 @@ pub(crate) fn start(
     })
 }
 
-/// The body bytes that go on the wire: none answers HEAD, and none comes with a 1xx, 204
-/// or 304 (the wire drops such a body), whatever length the response had.
-fn bytes_sent(method: &Method, status: StatusCode, bytes: Option<u64>) -> Option<u64> {
-    let bodiless = *method == Method::HEAD
-        || status.is_informational()
-        || status == StatusCode::NO_CONTENT
-        || status == StatusCode::NOT_MODIFIED;
-    if bodiless {
-        Some(0)
-    } else {
-        bytes
-    }
-}
-
 /// Writes the line: status, body bytes (`-` for a body whose length is not known until it
 /// has been streamed) and the time the app took to produce the response.
 pub(crate) fn finish(pending: Pending, status: StatusCode, bytes: Option<u64>) {
     let micros = pending.started.elapsed().as_micros() as u64;
-    let bytes = bytes_sent(&pending.method, status, bytes);
+    // The body bytes sent: none where the wire drops the body, whatever its length.
+    let bytes = if sends_no_body(&pending.method, status) {
+        Some(0)
+    } else {
+        bytes
+    };
     let Pending {
         method,
         target,

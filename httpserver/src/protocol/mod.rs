@@ -1,7 +1,8 @@
 //! The rules of HTTP itself, with no framework types: decoding request paths, the checks
-//! of a request head, forwarding headers, cookie parsing, safe file paths, and reading a
+//! of a request head, which responses go without a body, forwarding headers, cookie parsing, safe file paths, and reading a
 //! body under limits, and percent-encoding the URLs the app builds.
 
+pub(crate) mod bodiless;
 pub(crate) mod body;
 pub(crate) mod cookies;
 pub(crate) mod forwarded;

@@ -7,12 +7,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use http::header::{HeaderValue, CONTENT_LENGTH, HOST};
-use http::StatusCode;
 use hyper::body::Incoming;
 use hyper::service::{service_fn, Service};
 
 use crate::pipeline::dispatch::{BodyLeftUnread, Entry, OverTls};
 use crate::pipeline::stack::Stack;
+use crate::protocol::bodiless::status_forbids_content;
 use crate::response::Body;
 use crate::server::activity::{Activity, TrackedBody};
 
@@ -67,13 +67,13 @@ impl Wire<'_> {
 }
 
 /// A response as it goes on the wire: to HEAD, its headers (with the length its body
-/// would have had) and no body; with a status that forbids content (204, 304, RFC 9110
-/// §6.4.1), neither body nor length. HTTP/1.1's framing drops these bodies by itself;
+/// would have had) and no body; with a status that forbids content (1xx, 204, 304, RFC
+/// 9110 §6.4.1), neither body nor length. HTTP/1.1's framing drops these bodies by itself;
 /// HTTP/2's does not, and a HEADERS frame without END_STREAM answering HEAD is a protocol
 /// error to the client.
 fn bodiless_where_required(res: &mut http::Response<Body>, head_request: bool) {
     let status = res.status();
-    if status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
+    if status_forbids_content(status) {
         res.headers_mut().remove(CONTENT_LENGTH);
     } else if head_request {
         if !res.headers().contains_key(CONTENT_LENGTH) {
